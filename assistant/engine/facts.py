@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping
 __all__ = ["Fact", "FrozenDict", "freeze", "thaw", "FACT_NAME_RE"]
 
 FACT_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_SELF_UNEQUAL = "not-a-number"
 
 
 class FrozenDict(Mapping[str, Any]):
@@ -52,9 +53,9 @@ class FrozenDict(Mapping[str, Any]):
 
 
 def _hashable(v: Any) -> Any:
-    # NaN != NaN would make a fact unequal to itself; hash it by its text.
+    # A float unequal to itself would make a fact unequal to itself; hash it by a fixed token.
     if isinstance(v, float) and math.isnan(v):
-        return "nan"
+        return _SELF_UNEQUAL
     return v
 
 
@@ -83,11 +84,12 @@ def thaw(value: Any) -> Any:
 class Fact:
     """One piece of evidence or one derived belief.
 
-    name:   lowercase dotted name (``config.learning_rate``, ``symptom.spikes``)
+    name:   lowercase dotted name (``pump.pressure``, ``animal.legs``)
     value:  scalar, tuple, or FrozenDict of attributes (frozen on creation)
-    source: where it came from: ``train.log:4411``, ``train.log#step=812``,
-            ``probe``, ``answer``, ``question``; derived facts get ``rule:<id>``
+    source: where it came from: ``readings.log:4411`` (file:line), ``answer``,
+            ``question``; derived facts get ``rule:<id>``
     cf:     certainty factor in [-1, 1]; evidence read from files is 1.0
+    id:     set by working memory when the fact is asserted (ids rise); not part of equality
     """
 
     name: str
@@ -95,6 +97,7 @@ class Fact:
     source: str = ""
     cf: float = 1.0
     key: tuple = field(init=False, repr=False, compare=False)
+    id: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not FACT_NAME_RE.match(self.name):
@@ -115,5 +118,5 @@ class Fact:
 
 def _hashable_value(v: Any) -> Any:
     if isinstance(v, float) and math.isnan(v):
-        return ("float", "nan")
+        return ("float", _SELF_UNEQUAL)
     return v

@@ -1,0 +1,362 @@
+"""The consultation: evidence in, report out. The one thing front ends call.
+
+attachments -> readers -> facts + metric series -> detectors -> symptom facts
+question    -> phrase table -> user.* facts
+answers     -> answer.* facts
+all facts   -> engine -> conclusions -> ranked diagnoses, questions worth asking
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from assistant.detectors import DetectContext, infer_run_kind, run_detectors
+from assistant.engine import Engine, Fact, RuleBase
+from assistant.engine.facts import thaw
+from assistant.evidence import read_attachment
+from assistant.evidence.series import Reading
+from assistant.knowledge import sections_by_anchor
+from assistant.report import Citation, Diagnosis, Evidence, Fix, InputSummary, Question, Report, SEVERITY_ORDER
+from assistant.rulebase import Catalog, Vocabulary, load_catalog, load_project_rulebase, load_vocabulary
+from assistant.words import facts_from_words
+
+__all__ = ["Consultation", "consult", "parse_answer", "THRESHOLD"]
+
+THRESHOLD = 0.2  # conclusions at or under this certainty are not reported (MYCIN's cut-off)
+MAX_QUESTIONS = 5
+
+Progress = Callable[[str, int, int], None]
+
+
+def parse_answer(text: str) -> tuple[str, str]:
+    """`FACT=VALUE` -> (answer.fact, value); the `answer.` prefix is optional."""
+    name, sep, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if not sep or not name or not value:
+        raise ValueError(f"answer '{text}' is not FACT=VALUE")
+    if not name.startswith("answer."):
+        name = "answer." + name
+    return name, value
+
+
+@dataclass
+class Consultation:
+    """A consultation that can live across turns (chat) or one turn (`ask`)."""
+
+    question: str = ""
+    attachments: list[Path] = field(default_factory=list)
+    answers: dict[str, str] = field(default_factory=dict)
+    extra_facts: list[Fact] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    rulebase: RuleBase | None = None
+
+    def attach(self, path: Path, progress: Progress | None = None) -> list[Reading]:
+        """Read one attachment now; an InputError propagates to the caller."""
+        cb = (lambda done, total: progress(str(path), done, total)) if progress else None
+        new = read_attachment(Path(path), progress=cb)
+        self.attachments.append(Path(path))
+        self.readings.extend(new)
+        return new
+
+    def answer(self, fact: str, value: str) -> None:
+        name, value = parse_answer(f"{fact}={value}")
+        self.answers[name] = value
+
+    def run(self) -> Report:
+        rb = self.rulebase or load_project_rulebase()
+        return _build_report(self, rb, load_catalog(), load_vocabulary())
+
+
+def consult(question: str = "", attachments: Iterable[Path] = (), answers: Iterable[str] = (),
+            extra_facts: Iterable[Fact] = (), progress: Progress | None = None) -> Report:
+    """One-turn consultation, as `ask` runs it."""
+    c = Consultation(question=question, extra_facts=list(extra_facts))
+    for path in attachments:
+        c.attach(Path(path), progress)
+    for a in answers:
+        name, value = parse_answer(a)
+        c.answers[name] = value
+    return c.run()
+
+
+# --- facts -------------------------------------------------------------------------------------
+
+def _reading_facts(reading: Reading, warnings: list[str]) -> list[Fact]:
+    facts = list(reading.facts)
+    if reading.series:
+        kind = next((f.value for f in facts if f.name == "run.kind"), None) or infer_run_kind(reading.series.keys())
+        max_steps = next((f.value for f in facts if f.name == "run.max_steps" and isinstance(f.value, (int, float))), None)
+        ctx = DetectContext(run_kind=str(kind), source=Path(reading.path).name,
+                            max_steps=int(max_steps) if max_steps else None)
+        symptoms, detector_warnings = run_detectors(reading.series, ctx)
+        facts.extend(symptoms)
+        warnings.extend(f"{Path(reading.path).name}: {w}" for w in detector_warnings)
+        if not any(f.name == "run.kind" for f in facts) and kind != "unknown":
+            facts.append(Fact("run.kind", kind, source=Path(reading.path).name))
+    return facts
+
+
+def gather_facts(c: Consultation, warnings: list[str]) -> tuple[list[Fact], list[InputSummary]]:
+    facts: list[Fact] = []
+    inputs: list[InputSummary] = []
+    for reading in c.readings:
+        rf = _reading_facts(reading, warnings)
+        facts.extend(rf)
+        inputs.append(InputSummary(reading.path, reading.kind, len(rf), list(reading.warnings)))
+        warnings.extend(reading.warnings)
+    facts.extend(facts_from_words(c.question))
+    facts.extend(Fact(name, _coerce(value), source="answer") for name, value in c.answers.items())
+    facts.extend(c.extra_facts)
+    return _dedupe_run_kind(facts), inputs
+
+
+def _coerce(value: str) -> Any:
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            return value
+
+
+def _dedupe_run_kind(facts: list[Fact]) -> list[Fact]:
+    """A config's `rl:` beats a kind inferred from metric names; keep one run.kind."""
+    kinds = [f for f in facts if f.name == "run.kind"]
+    if len(kinds) <= 1:
+        return facts
+    best = next((f for f in kinds if f.value not in ("sft", "unknown")), kinds[0])
+    return [f for f in facts if f.name != "run.kind"] + [best]
+
+
+# --- engine ------------------------------------------------------------------------------------
+
+def _run_engine(rb: RuleBase, facts: list[Fact]) -> Engine:
+    eng = Engine(rb)
+    for f in facts:
+        eng.assert_fact(f)
+    eng.run()
+    return eng
+
+
+def _scores(eng: Engine) -> dict[str, float]:
+    return {c.id: c.cf for c in eng.conclusions()}
+
+
+# --- report ------------------------------------------------------------------------------------
+
+def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabulary) -> Report:
+    warnings: list[str] = []
+    facts, inputs = gather_facts(c, warnings)
+    eng = _run_engine(rb, facts)
+    diagnoses = [_diagnosis(eng, concl, catalog) for concl in eng.conclusions() if concl.cf > THRESHOLD]
+    diagnoses.sort(key=lambda d: (-round(d.certainty, 3), SEVERITY_ORDER.get(d.severity, 3), d.id))
+    ruled_out = [concl.id for concl in eng.conclusions() if concl.cf <= -THRESHOLD]
+    questions = rank_questions(eng, rb, vocab, facts)
+    report = Report(
+        question=c.question,
+        inputs=inputs,
+        diagnoses=diagnoses,
+        questions=questions,
+        facts=[{"name": f.name, "value": thaw(f.value), "source": f.source} for f in facts],
+        ruled_out=ruled_out,
+        warnings=warnings,
+    )
+    report.answer = templated_answer(report)
+    return report
+
+
+def _fact_by_id(eng: Engine, fid: int) -> Any:
+    return eng.fact(fid)
+
+
+def _input_sources(eng: Engine, fact_ids: Iterable[int], seen: set[int] | None = None) -> list[Any]:
+    """The input facts under a justification, walking down through derived facts."""
+    seen = seen if seen is not None else set()
+    out = []
+    for fid in fact_ids:
+        if fid in seen:
+            continue
+        seen.add(fid)
+        wf = _fact_by_id(eng, fid)
+        if wf is None:
+            continue
+        just = eng.justifications(fid)
+        if just:
+            for j in just:
+                out.extend(_input_sources(eng, j.premise_ids, seen))
+        else:
+            out.append(wf)
+    return out
+
+
+def _diagnosis(eng: Engine, concl: Any, catalog: Catalog) -> Diagnosis:
+    positive = sorted((j for j in concl.justifications if j.cf > 0), key=lambda j: -j.cf)
+    meta0 = positive[0].meta if positive else {}
+    severity = (meta0 or {}).get("severity") or catalog.severity(concl.id)
+    evidence: list[Evidence] = []
+    fixes: list[Fix] = []
+    anchors: list[str] = []
+    for j in positive:
+        meta = j.meta or {}
+        inputs = _input_sources(eng, j.premise_ids)
+        primary = inputs[0] if inputs else None
+        text = meta.get("evidence") or ""
+        if text:
+            evidence.append(Evidence(fact=primary.name if primary else j.rule_id, text=text,
+                                     source=(primary.source if primary else "") or ""))
+        for fx in meta.get("fixes") or []:
+            fix = Fix(text=fx.get("text", ""), config_patch=_numbers(fx.get("config_patch")), command=fx.get("command"))
+            if all(fix.text != f.text for f in fixes):
+                fixes.append(fix)
+        anchors.extend(a for a in meta.get("guide") or [] if a not in anchors)
+    return Diagnosis(
+        id=concl.id,
+        title=catalog.title(concl.id),
+        certainty=round(max(0.0, min(1.0, concl.cf)), 3),
+        severity=severity,
+        evidence=_dedupe_evidence(evidence),
+        fixes=fixes,
+        citations=_citations(anchors),
+        trace=_trace(eng, concl.id),
+    )
+
+
+def _dedupe_evidence(items: list[Evidence]) -> list[Evidence]:
+    seen: set[str] = set()
+    out = []
+    for e in items:
+        if e.text not in seen:
+            seen.add(e.text)
+            out.append(e)
+    return out
+
+
+def _numbers(patch: Any) -> dict[str, Any] | None:
+    """Config patches are rendered from templates; turn numeric strings back into numbers."""
+    if not patch:
+        return None
+    out = {}
+    for k, v in dict(patch).items():
+        if isinstance(v, str):
+            try:
+                num = float(v)
+                v = int(num) if num.is_integer() and "." not in v and "e" not in v.lower() else num
+            except ValueError:
+                pass
+        out[k] = thaw(v)
+    return out
+
+
+def _citations(anchors: list[str]) -> list[Citation]:
+    sections = sections_by_anchor()
+    out = []
+    for a in anchors:
+        s = sections.get(a)
+        if s is not None:
+            out.append(Citation(doc=s.doc, section=s.heading_path, snippet=s.snippet(), anchor=a))
+    return out
+
+
+def _trace(eng: Engine, conclusion_id: str) -> list[str]:
+    """Rule ids on the way to a conclusion, deepest first (the order they fired)."""
+    order: list[str] = []
+
+    def walk(node: Any) -> None:
+        for p in getattr(node, "premises", []) or []:
+            sub = getattr(p, "explanation", None)
+            if sub is not None:
+                for s in sub if isinstance(sub, list) else [sub]:
+                    walk(s)
+        rid = getattr(node, "rule_id", None)
+        if rid and rid not in order:
+            order.append(rid)
+
+    how = eng.how(conclusion_id)
+    for node in how if isinstance(how, list) else [how]:
+        walk(node)
+    return order
+
+
+# --- follow-up questions -----------------------------------------------------------------------
+
+def rank_questions(eng: Engine, rb: RuleBase, vocab: Vocabulary, facts: list[Fact]) -> list[Question]:
+    """Unanswered askable facts ranked by how much their answer would move the ranking.
+
+    For each choice, the hypothetical answer is asserted, the engine runs, the
+    change in certainties is measured, and the answer is retracted again. The
+    value of a question is the mean change over its choices (value of information
+    with uniform priors); a question whose answer changes nothing is not asked.
+    """
+    present = {f.name for f in facts}
+    referenced = set()
+    for names in rb.referenced_facts().values():
+        referenced.update(names)
+    base = _scores(eng)
+    ranked: list[Question] = []
+    for name, ask in vocab.askable.items():
+        if name in present or name not in referenced or any(k in present for k in ask.known_from):
+            continue
+        choices = [c for c in (ask.choices or ()) if c not in ("unknown", "not_tried", "not_checked")]
+        if not choices:
+            continue
+        deltas, moved = [], set()
+        for choice in choices:
+            fid = eng.assert_fact(Fact(name, _coerce(choice), source="answer"))
+            eng.run()
+            after = _scores(eng)
+            eng.retract(fid)
+            eng.run()
+            change = {k: after.get(k, 0.0) - base.get(k, 0.0) for k in set(base) | set(after)}
+            deltas.append(sum(abs(v) for v in change.values()) + (0.5 if _top(after) != _top(base) else 0.0))
+            moved.update(k for k, v in change.items() if abs(v) >= 0.05)
+        value = sum(deltas) / len(deltas)
+        if value < 0.05:
+            continue
+        why = _why_text(moved, base)
+        ranked.append(Question(fact=name, text=ask.text, choices=list(ask.choices) if ask.choices else None,
+                               why=why, value=round(value, 3)))
+    ranked.sort(key=lambda q: (-q.value, q.fact))
+    return ranked[:MAX_QUESTIONS]
+
+
+def _top(scores: dict[str, float]) -> str | None:
+    live = {k: v for k, v in scores.items() if v > THRESHOLD}
+    return max(live, key=live.get) if live else None
+
+
+def _why_text(moved: set[str], base: dict[str, float]) -> str:
+    confirm = sorted(k for k in moved if base.get(k, 0.0) > THRESHOLD)
+    new = sorted(k for k in moved if base.get(k, 0.0) <= THRESHOLD)
+    parts = []
+    if confirm:
+        parts.append("would confirm or rule out " + ", ".join(confirm))
+    if new:
+        parts.append("could raise " + ", ".join(new))
+    return "; ".join(parts)
+
+
+# --- prose -------------------------------------------------------------------------------------
+
+def templated_answer(report: Report) -> str:
+    """A short prose answer without an LLM: the top findings and the next step."""
+    if not report.diagnoses:
+        if any(i.kind != "unknown" for i in report.inputs):
+            return "Nothing in the evidence points to a known failure; the run looks healthy by the guide's ranges."
+        return "I could not tie the question to a known failure yet; attach the training log or config, or answer a question below."
+    top = report.diagnoses[0]
+    lines = [f"Most likely: {top.title} ({top.id}, certainty {top.certainty:.2f})."]
+    if top.evidence:
+        lines.append("Because " + top.evidence[0].text.rstrip(".") + ".")
+    if top.fixes:
+        lines.append("First fix: " + top.fixes[0].text.rstrip(".") + ".")
+    others = [d.id for d in report.diagnoses[1:3]]
+    if others:
+        lines.append("Also consider: " + ", ".join(others) + ".")
+    return " ".join(lines)
+
+
+def _finite(x: float) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)

@@ -1,0 +1,94 @@
+"""What every detector shares: the context, the registry entry, fact sources.
+
+Kept apart from ``__init__`` so detector modules can import it while the
+package is still importing them.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from assistant.engine.facts import Fact
+from assistant.evidence.series import MetricSeries, Point
+
+__all__ = [
+    "DetectContext", "Detector", "REGISTRY", "detector", "finite_points", "loss_points", "make_fact", "source_of",
+]
+
+# Run kinds whose loss is a signed objective: GRPO's loss sits near 0 and is often negative
+# (zero-mean advantages; shared/notes/artifact-formats.md §2), so its size and shape mean nothing.
+SIGNED_LOSS_KINDS = frozenset({"grpo"})
+
+
+@dataclass(frozen=True)
+class DetectContext:
+    """What a detector may know besides the series.
+
+    run_kind:  sft | grpo | dpo | ebft | ... | unknown; selects the healthy ranges
+    source:    the attachment's file name, used to build fact sources
+    max_steps: the planned number of steps (``run.max_steps``), when known
+    caps:      metric -> the value it cannot exceed (e.g. ``completions/mean_length`` ->
+               ``max_completion_length``), when the config says so
+    """
+
+    run_kind: str = "unknown"
+    source: str = ""
+    max_steps: int | None = None
+    caps: Mapping[str, float] = field(default_factory=dict)
+
+
+Series = Mapping[str, MetricSeries]
+DetectFn = Callable[[Series, DetectContext], "list[Fact]"]
+
+
+@dataclass(frozen=True)
+class Detector:
+    name: str
+    detect: DetectFn
+    module: str
+
+
+REGISTRY: dict[str, Detector] = {}
+
+
+def detector(name: str) -> Callable[[DetectFn], DetectFn]:
+    """Register ``detect(series, ctx) -> list[Fact]`` under ``name``."""
+
+    def register(fn: DetectFn) -> DetectFn:
+        if name in REGISTRY and REGISTRY[name].detect is not fn:
+            raise ValueError(f"detector {name!r} registered twice")
+        REGISTRY[name] = Detector(name, fn, fn.__module__)
+        return fn
+
+    return register
+
+
+def source_of(ctx: DetectContext, point: Point) -> str:
+    """``train.log:4411`` when the line is known, else ``train.log#step=812``."""
+    src = ctx.source or "metrics"
+    return f"{src}:{point.line}" if point.line > 0 else f"{src}#step={point.step}"
+
+
+def make_fact(name: str, ctx: DetectContext, point: Point, **attrs: object) -> Fact:
+    """A ``symptom.*`` fact located at ``point``."""
+    return Fact(name, attrs, source_of(ctx, point))
+
+
+def finite_points(series: MetricSeries | None) -> list[Point]:
+    """The stored points with a finite value (non-finite ones are the nonfinite detector's)."""
+    if series is None:
+        return []
+    return [p for p in series if math.isfinite(p.value)]
+
+
+def loss_points(series: Series, metric: str, ctx: DetectContext) -> list[Point]:
+    """Finite points of a loss-like metric, or none when the loss is a signed objective.
+
+    Shape detectors (spikes on a log scale, plateau, collapse) need a positive loss; a GRPO
+    run, or any series with a negative value, has none to give.
+    """
+    points = finite_points(series.get(metric))
+    if ctx.run_kind in SIGNED_LOSS_KINDS or any(p.value < 0 for p in points):
+        return []
+    return points

@@ -1,0 +1,63 @@
+"""Out of range: metrics outside the guide's healthy ranges or past its red flags.
+
+The thresholds are data (rules/ranges.yaml, one entry per run kind and metric); this module
+only counts the points beyond them. One fact per (metric, direction, red): a loss of 20 in
+SFT is both above the healthy 0.5-2.0 and past the implausibility flag at 15.
+"""
+from __future__ import annotations
+
+from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact
+from assistant.detectors._ranges import MetricRange, range_for
+from assistant.engine.facts import Fact
+from assistant.evidence.series import Point
+
+# Beyond on at least half the points, or on each of the last three, = persistent (the guide's
+# "regularly", "on most steps"; a run that ends beyond the threshold is not recovering).
+PERSISTENT_SHARE = 0.5
+LAST_POINTS = 3
+
+
+def _thresholds(rng: MetricRange) -> list[tuple[str, bool, float]]:
+    found = [("low", False, rng.low), ("low", True, rng.red_low), ("high", False, rng.high), ("high", True, rng.red_high)]
+    return [(d, red, t) for d, red, t in found if t is not None]
+
+
+def _beyond(v: float, direction: str, red: bool, t: float) -> bool:
+    """Healthy bounds are themselves healthy; red flags are reached at the threshold ("1.0 on every step")."""
+    if direction == "low":
+        return v <= t if red else v < t
+    return v >= t if red else v > t
+
+
+def _considered(points: list[Point], rng: MetricRange) -> list[Point]:
+    return [
+        p for p in points
+        if (rng.after_step is None or p.step > rng.after_step) and not (rng.ignore_zero and p.value == 0)
+    ]
+
+
+@detector("ranges")
+def detect(series: Series, ctx: DetectContext) -> list[Fact]:
+    facts = []
+    for metric in sorted(series):
+        rng = range_for(ctx.run_kind, metric)
+        points = _considered(finite_points(series[metric]), rng) if rng else []
+        if not rng or not points:
+            continue
+        for direction, red, threshold in _thresholds(rng):
+            beyond = [p for p in points if _beyond(p.value, direction, red, threshold)]
+            fraction = len(beyond) / len(points)
+            if not beyond or fraction < rng.persist:
+                continue
+            worst = (min if direction == "low" else max)(beyond, key=lambda p: p.value)
+            tail = points[-LAST_POINTS:]
+            persistent = fraction >= PERSISTENT_SHARE or (
+                len(tail) == LAST_POINTS and all(_beyond(p.value, direction, red, threshold) for p in tail)
+            )
+            facts.append(make_fact(
+                "symptom.out_of_range", ctx, worst,
+                metric=metric, direction=direction, threshold=threshold, red=red, worst=worst.value,
+                worst_step=worst.step, first_step=beyond[0].step, fraction=fraction,
+                persistent=persistent, last=points[-1].value,
+            ))
+    return facts

@@ -1,0 +1,58 @@
+"""Trends: which way a metric went over the run, for rules about slow drifts.
+
+Guide, "Reading W&B Charts": reward "gradual upward trend", entropy "gradual decrease",
+kl "starts near 0 and grows slowly", completions/mean_length "steadily increases to
+max_completion_length" = reward hacking; EBFT alignment "should trend upward", cfm_loss
+"should trend downward".
+"""
+from __future__ import annotations
+
+import fnmatch
+import math
+
+from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact
+from assistant.detectors._stats import noise_sigma, quarter_medians
+from assistant.engine.facts import Fact
+
+TREND_METRICS = (
+    "reward", "rewards/*/mean", "kl", "entropy", "loss", "eval_loss",
+    "completions/mean_length", "ebft/alignment", "ebft/cfm_loss",
+)
+MIN_POINTS = 4
+# First- and last-quarter medians closer than 5% of the larger one = flat.
+FLAT_CHANGE = 0.05
+# ... or closer than two standard errors of their difference (noisy RL metrics wander by chance):
+# a median's standard error is ~1.25 sigma / sqrt(m), a difference of two is sqrt(2) times that.
+TREND_Z = 2.0
+MEDIAN_SE = 1.2533
+# At least 80% of consecutive moves in the trend's direction = monotonic ("steadily").
+MONOTONIC_SHARE = 0.8
+
+
+@detector("trends")
+def detect(series: Series, ctx: DetectContext) -> list[Fact]:
+    facts = []
+    for metric in sorted(series):
+        if not any(fnmatch.fnmatchcase(metric, pattern) for pattern in TREND_METRICS):
+            continue
+        points = finite_points(series[metric])
+        if len(points) < MIN_POINTS:
+            continue
+        values = [p.value for p in points]
+        quarters = quarter_medians(values)
+        first, last = quarters[0], quarters[-1]
+        delta = last - first
+        stderr = math.sqrt(2) * MEDIAN_SE * noise_sigma(values) / math.sqrt(len(values) / 4)
+        if abs(delta) <= max(FLAT_CHANGE * max(abs(first), abs(last)), TREND_Z * stderr):
+            direction, sign = "flat", 0
+        else:
+            direction, sign = ("rising", 1) if delta > 0 else ("falling", -1)
+        moves = [b - a for a, b in zip(values, values[1:])]
+        along = sum(m * sign > 0 for m in moves)
+        facts.append(make_fact(
+            "symptom.trend", ctx, points[-1],
+            metric=metric, direction=direction, first=first, last=last,
+            change=delta / abs(first) if first else None,
+            monotonic=sign != 0 and along >= MONOTONIC_SHARE * len(moves),
+        ))
+    return facts

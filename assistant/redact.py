@@ -1,0 +1,37 @@
+"""Secrets out of everything that leaves the process or is printed.
+
+Logs and configs carry tokens (HF, OpenAI, Slack, W&B, GitHub, AWS, bearer
+headers, passwords in URLs). Each pattern keeps a short recognisable prefix so
+a person can tell what was removed.
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["redact", "SECRET_PATTERNS"]
+
+SECRET_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
+    ("huggingface", re.compile(r"\bhf_[A-Za-z0-9]{20,}\b"), "hf_***"),
+    ("openai", re.compile(r"\bsk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_\-]{16,}\b"), "sk-***"),
+    ("slack", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}\b"), "xox*-***"),
+    ("slack_app", re.compile(r"\bxapp-[A-Za-z0-9\-]{10,}\b"), "xapp-***"),
+    ("github", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b"), "gh*_***"),
+    ("aws_key", re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), "AKIA***"),
+    ("aws_secret", re.compile(r"(?i)(aws_secret_access_key\s*[=:]\s*)[A-Za-z0-9/+=]{40}"), r"\1***"),
+    ("google", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), "AIza***"),
+    ("anthropic", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{20,}\b"), "sk-ant-***"),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\b"), "eyJ***"),
+    ("bearer", re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/\-]{12,}=*"), r"\1***"),
+    ("url_password", re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)[^\s@/]+(@)"), r"\1***\2"),
+    ("wandb", re.compile(r"(?i)(wandb[_\s-]*(?:api[_\s-]*)?key\s*[=:]\s*['\"]?)[0-9a-f]{40}\b"), r"\1***"),
+    ("wandb_bare", re.compile(r"(?i)\b(?:local-)?[0-9a-f]{40}\b(?=.*wandb)|(?<=wandb login )[0-9a-f]{40}\b"), "***"),
+    ("env_secret", re.compile(r"(?i)\b([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|API_KEY|APIKEY)\s*[=:]\s*['\"]?)[^\s'\"]{8,}"), r"\1***"),
+    ("private_key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"), "-----PRIVATE KEY***-----"),
+]
+
+
+def redact(text: str) -> str:
+    """Replace every secret the patterns know with a marked placeholder."""
+    for _name, pattern, repl in SECRET_PATTERNS:
+        text = pattern.sub(repl, text)
+    return text

@@ -1,0 +1,1 @@
+"""Renderers: one per medium, each turning a Report into text. No logic here."""

@@ -1,0 +1,134 @@
+"""The project's rulebase: rules/*.yaml checked against the fact vocabulary,
+the diagnosis catalog and the knowledge anchors, compiled once and cached.
+
+Compiling YAML with line marks costs far more than a one-shot `ask` can spend,
+so the compiled RuleBase is pickled under the cache directory, keyed by a hash
+of every rules file; any edit rebuilds it.
+"""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import hashlib
+import pickle
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant import __version__
+from assistant.engine import RuleBase, load_rulebase
+from assistant.errors import RuleError
+from assistant.knowledge import sections_by_anchor
+from assistant.paths import RULES_DIR, cache_dir
+
+__all__ = ["Catalog", "Askable", "Vocabulary", "DATA_FILES", "rule_files", "load_catalog", "load_vocabulary",
+           "load_project_rulebase", "check_anchors"]
+
+# Files in rules/ that hold data for other parts, not rules.
+DATA_FILES = {"diagnoses.yaml", "facts.yaml", "phrases.yaml", "signatures.yaml", "ranges.yaml"}
+
+
+@dataclass(frozen=True)
+class Askable:
+    fact: str
+    text: str
+    choices: tuple[str, ...] | None
+    known_from: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    families: tuple[str, ...]
+    names: frozenset[str]
+    askable: dict[str, Askable]
+
+    def knows(self, name: str) -> bool:
+        return name in self.names or name in self.askable or any(fnmatch.fnmatchcase(name, f) for f in self.families)
+
+    def suggest(self, name: str) -> str | None:
+        hits = difflib.get_close_matches(name, list(self.names) + list(self.askable), n=1)
+        return hits[0] if hits else None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    entries: dict[str, dict[str, Any]]
+
+    def title(self, diag_id: str) -> str:
+        return self.entries.get(diag_id, {}).get("title", diag_id.replace("_", " "))
+
+    def severity(self, diag_id: str) -> str:
+        return self.entries.get(diag_id, {}).get("severity", "warning")
+
+
+def rule_files(root: Path = RULES_DIR) -> list[Path]:
+    return sorted(p for p in root.glob("*.yaml") if p.name not in DATA_FILES)
+
+
+@lru_cache(maxsize=2)
+def load_catalog(root: Path = RULES_DIR) -> Catalog:
+    data = yaml.safe_load((root / "diagnoses.yaml").read_text(encoding="utf-8"))
+    return Catalog(dict(data["diagnoses"]))
+
+
+@lru_cache(maxsize=2)
+def load_vocabulary(root: Path = RULES_DIR) -> Vocabulary:
+    data = yaml.safe_load((root / "facts.yaml").read_text(encoding="utf-8"))
+    askable = {
+        name: Askable(name, spec["text"], tuple(spec["choices"]) if spec.get("choices") else None,
+                      tuple(spec.get("known_from") or ()))
+        for name, spec in (data.get("askable") or {}).items()
+    }
+    return Vocabulary(tuple((data.get("families") or {}).keys()), frozenset((data.get("facts") or {}).keys()), askable)
+
+
+def _digest(files: list[Path]) -> str:
+    h = hashlib.sha256(__version__.encode())
+    for f in files + [f.parent / n for n in ("facts.yaml", "diagnoses.yaml") if (f.parent / n).exists()][:2]:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:24]
+
+
+def load_project_rulebase(root: Path = RULES_DIR, use_cache: bool = True) -> RuleBase:
+    """Load and validate every rules file; the compiled result is cached on disk."""
+    files = rule_files(root)
+    cache = cache_dir() / f"rulebase-{_digest(files)}.pickle"
+    if use_cache and cache.exists():
+        try:
+            with cache.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # a stale or corrupt cache is rebuilt, never fatal
+            pass
+    vocab = load_vocabulary(root)
+    catalog = load_catalog(root)
+    rb = load_rulebase(files, known_fact=vocab.knows, known_conclusions=set(catalog.entries))
+    problems = check_anchors(rb)
+    if problems:
+        raise RuleError(problems)
+    if use_cache:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(rb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(cache)
+        except Exception:  # read-only home: run without the cache
+            pass
+    return rb
+
+
+def check_anchors(rb: RuleBase) -> list[str]:
+    """Every `guide:` anchor a rule cites must be a section of knowledge/."""
+    known = sections_by_anchor()
+    problems = []
+    for rule in rb.rules:
+        for anchor in (rule.meta or {}).get("guide", []) or []:
+            if anchor not in known:
+                hint = difflib.get_close_matches(anchor, list(known), n=1)
+                extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+                problems.append(f"{rule.location}: rule {rule.id} cites unknown guide section '{anchor}'{extra}")
+    return problems

@@ -1,0 +1,116 @@
+"""The user's words -> symptom facts, from the phrase table in rules/phrases.yaml.
+
+People write "loss went to nan", "Loss becomes NaN at step 200", "los goes nan",
+"train/loss is inf". Patterns catch phrasings; keyword groups catch the rest,
+matching words fuzzily so typos still land, with metric names split into words.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from assistant.engine.facts import Fact
+from assistant.paths import RULES_DIR
+
+__all__ = ["Phrase", "load_phrases", "facts_from_words", "normalise"]
+
+_WS = re.compile(r"\s+")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    fact: str
+    patterns: tuple[re.Pattern[str], ...] = ()
+    keywords: tuple[tuple[str, ...], ...] = ()
+    unless: tuple[re.Pattern[str], ...] = ()
+    requires: tuple[str, ...] = ()
+    window: int = 8
+
+
+@dataclass
+class _Text:
+    norm: str
+    tokens: list[str] = field(default_factory=list)
+
+
+def normalise(text: str) -> str:
+    return _WS.sub(" ", text.lower()).strip()
+
+
+def _tokens(norm: str) -> list[str]:
+    # "train/loss" and "eval_loss" become separate words; "grad_norm" also as "gradnorm".
+    out: list[str] = []
+    for raw in re.split(r"[\s]+", norm):
+        parts = _TOKEN.findall(raw.replace("_", " ").replace("/", " ").replace("-", " "))
+        out.extend(parts)
+        joined = "".join(parts)
+        if len(parts) > 1 and joined:
+            out.append(joined)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _close(word: str, keyword: str) -> bool:
+    if word == keyword:
+        return True
+    if len(keyword) < 4 or not word or word[0] != keyword[0]:
+        return False
+    # Short words need a closer match: "steps" must not pass for "stops".
+    need = 0.85 if len(keyword) <= 5 else 0.8
+    return difflib.SequenceMatcher(None, word, keyword).ratio() >= need
+
+
+def _keywords_hit(groups: tuple[tuple[str, ...], ...], text: _Text, window: int) -> bool:
+    positions: list[list[int]] = []
+    for group in groups:
+        hits = [i for i, tok in enumerate(text.tokens) for kw in group if " " not in kw and _close(tok, kw)]
+        hits += [len(text.tokens)] if any(" " in kw and kw in text.norm for kw in group) else []
+        if not hits:
+            return False
+        positions.append(hits)
+    if len(positions) == 1:
+        return True
+    return any(all(any(abs(p - anchor) <= window for p in other) for other in positions[1:]) for anchor in positions[0])
+
+
+@lru_cache(maxsize=2)
+def load_phrases(path: Path = RULES_DIR / "phrases.yaml") -> tuple[Phrase, ...]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out = []
+    for entry in data.get("phrases", []):
+        out.append(Phrase(
+            fact=entry["fact"],
+            patterns=tuple(re.compile(p) for p in entry.get("patterns", [])),
+            keywords=tuple(tuple(k.lower() for k in group) for group in entry.get("keywords", [])),
+            unless=tuple(re.compile(p) for p in entry.get("unless", [])),
+            requires=tuple(entry.get("requires", [])),
+            window=int(entry.get("window", 8)),
+        ))
+    return tuple(out)
+
+
+def facts_from_words(question: str, phrases: tuple[Phrase, ...] | None = None) -> list[Fact]:
+    """Symptom facts named in the question, each with the words that matched."""
+    if not question.strip():
+        return []
+    phrases = load_phrases() if phrases is None else phrases
+    text = _Text(normalise(question))
+    text.tokens = _tokens(text.norm)
+    found: dict[str, str] = {}
+    for ph in phrases:
+        if any(u.search(text.norm) for u in ph.unless):
+            continue
+        m = next((p.search(text.norm) for p in ph.patterns if p.search(text.norm)), None)
+        if m is not None:
+            found.setdefault(ph.fact, m.group(0))
+        elif ph.keywords and _keywords_hit(ph.keywords, text, ph.window):
+            found.setdefault(ph.fact, " / ".join(g[0] for g in ph.keywords))
+    by_fact = {ph.fact: ph for ph in phrases}
+    kept = {f: w for f, w in found.items() if all(r in found for r in by_fact[f].requires)}
+    return [Fact(name, {"words": words}, source="question") for name, words in kept.items()]

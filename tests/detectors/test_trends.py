@@ -1,0 +1,56 @@
+"""symptom.trend."""
+from __future__ import annotations
+
+import pytest
+
+from .helpers import NAN, detect, make_series, named, noisy_level, one, trainer_state
+
+
+def trend(**columns: list[float]) -> list:
+    return detect("trends", {k.replace("__", "/"): make_series(k.replace("__", "/"), v) for k, v in columns.items()},
+                  run_kind="grpo")
+
+
+def test_kl_growing_steadily() -> None:
+    f = one(trend(kl=[0.001 * 1.1 ** i for i in range(40)]), "symptom.trend")
+    assert (f.attr("metric"), f.attr("direction"), f.attr("monotonic")) == ("kl", "rising", True)
+    assert f.attr("last") > 10 * f.attr("first") and f.attr("change") > 9
+
+
+def test_noisy_entropy_falling() -> None:
+    entropy = [0.6 - 0.5 * i / 100 + n for i, n in enumerate(noisy_level(100, 1.0, 0.02))]
+    f = one(trend(entropy=[e - 1.0 for e in entropy]), "symptom.trend")
+    assert f.attr("direction") == "falling" and f.attr("monotonic") is False
+
+
+def test_four_points_are_enough() -> None:
+    assert one(trend(loss=[2.0, 1.8, 1.6, 1.4]), "symptom.trend").attr("direction") == "falling"
+
+
+def test_noisy_reward_without_a_trend_is_flat() -> None:
+    f = one(trend(reward=noisy_level(100, 0.4, 0.5)), "symptom.trend")
+    assert f.attr("direction") == "flat" and f.attr("monotonic") is False
+
+
+def test_change_is_none_from_zero() -> None:
+    f = one(trend(rewards__acc__mean=[0.0] * 10 + [0.5] * 10), "symptom.trend")
+    assert f.attr("direction") == "rising" and f.attr("change") is None
+
+
+@pytest.mark.parametrize("columns", [
+    pytest.param({"reward": [0.1, 0.2, 0.3]}, id="three points"),
+    pytest.param({"grad_norm": list(range(1, 20))}, id="metric without a trend rule"),
+    pytest.param({"kl": [NAN] * 10}, id="all NaN"),
+    pytest.param({"kl": [0.1]}, id="single point"),
+    pytest.param({"kl": []}, id="empty"),
+])
+def test_must_not_fire(columns: dict[str, list[float]]) -> None:
+    assert trend(**columns) == []
+
+
+def test_chaos_economy_kl_rises_and_reward_is_flat() -> None:
+    _, _, facts = trainer_state("Rusheel86")
+    assert one(facts, "symptom.trend", metric="kl").attr("direction") == "rising"
+    assert one(facts, "symptom.trend", metric="reward").attr("direction") == "flat"
+    assert one(facts, "symptom.trend", metric="loss").attr("direction") == "flat"  # GRPO loss wanders near 0
+    assert not named(facts, "symptom.trend", metric="grad_norm")
