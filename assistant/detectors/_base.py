@@ -6,6 +6,7 @@ package is still importing them.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -13,7 +14,8 @@ from assistant.engine.facts import Fact
 from assistant.evidence.series import MetricSeries, Point
 
 __all__ = [
-    "DetectContext", "Detector", "REGISTRY", "detector", "finite_points", "loss_points", "make_fact", "source_of",
+    "DetectContext", "Detector", "REGISTRY", "Series", "all_points", "detector", "finite_points", "loss_points",
+    "make_fact", "source_of",
 ]
 
 # Run kinds whose loss is a signed objective: GRPO's loss sits near 0 and is often negative
@@ -39,11 +41,13 @@ class DetectContext:
 
 
 Series = Mapping[str, MetricSeries]
-DetectFn = Callable[[Series, DetectContext], "list[Fact]"]
+DetectFn = Callable[[Series, DetectContext], list[Fact]]
 
 
 @dataclass(frozen=True)
 class Detector:
+    """A registered detector; ``module`` lets a test check every module registered one."""
+
     name: str
     detect: DetectFn
     module: str
@@ -75,11 +79,30 @@ def make_fact(name: str, ctx: DetectContext, point: Point, **attrs: object) -> F
     return Fact(name, attrs, source_of(ctx, point))
 
 
+# series -> (its count when cached, its points, its finite points). Building 50k Point objects
+# costs ~50 ms and every detector walks the same series; build them once. Read-only lists.
+_POINTS: weakref.WeakKeyDictionary[MetricSeries, tuple[int, list[Point], list[Point]]] = weakref.WeakKeyDictionary()
+
+
+def _cached(series: MetricSeries) -> tuple[int, list[Point], list[Point]]:
+    entry = _POINTS.get(series)
+    if entry is None or entry[0] != series.count:
+        points = list(series)
+        entry = _POINTS[series] = (series.count, points, [p for p in points if math.isfinite(p.value)])
+    return entry
+
+
+def all_points(series: MetricSeries | None) -> list[Point]:
+    """The stored points, NaN included (shared: do not modify)."""
+    return _cached(series)[1] if series is not None else []
+
+
 def finite_points(series: MetricSeries | None) -> list[Point]:
-    """The stored points with a finite value (non-finite ones are the nonfinite detector's)."""
-    if series is None:
-        return []
-    return [p for p in series if math.isfinite(p.value)]
+    """The stored points with a finite value (shared: do not modify).
+
+    Non-finite values are the nonfinite detector's finding; the others describe the finite curve.
+    """
+    return _cached(series)[2] if series is not None else []
 
 
 def loss_points(series: Series, metric: str, ctx: DetectContext) -> list[Point]:

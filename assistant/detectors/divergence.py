@@ -63,7 +63,8 @@ def _collapse(train: list[Point], ctx: DetectContext) -> Fact | None:
     start, end = head_median(values), tail_median(values)
     if start <= 0 or (start - end) / start <= COLLAPSE_FRACTION:
         return None
-    return make_fact("symptom.loss_collapse", ctx, train[-1], metric="loss", value=end, step=train[-1].step, from_value=start)
+    last = train[-1]
+    return make_fact("symptom.loss_collapse", ctx, last, metric="loss", value=end, step=last.step, from_value=start)
 
 
 def _epochs(series: Series, ctx: DetectContext) -> Fact | None:

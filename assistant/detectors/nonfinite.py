@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact
+from assistant.detectors._base import DetectContext, Series, all_points, detector, finite_points, make_fact
 from assistant.detectors._stats import median
 from assistant.engine.facts import Fact
 from assistant.evidence.series import MetricSeries, Point
@@ -36,7 +36,7 @@ def _turned(series: Series) -> dict[str, Point]:
 
 def _metric_fact(metric: str, s: MetricSeries, p: Point, ctx: DetectContext) -> Fact:
     first, last = s.first or p, s.last or p
-    intermittent = math.isfinite(last.value) or any(q.step > p.step and math.isfinite(q.value) for q in s)
+    intermittent = math.isfinite(last.value) or any(q.step > p.step and math.isfinite(q.value) for q in all_points(s))
     return make_fact(
         "symptom.nonfinite", ctx, p,
         metric=metric, step=p.step, value=_text(p.value), count=s.nonfinite_count,
@@ -47,7 +47,7 @@ def _metric_fact(metric: str, s: MetricSeries, p: Point, ctx: DetectContext) -> 
 
 def _grad_before(series: Series, step: int) -> list[Point]:
     """The last few grad_norm points logged strictly before ``step``."""
-    return [p for p in series.get("grad_norm") or () if p.step < step][-BEFORE_POINTS:]
+    return [p for p in all_points(series.get("grad_norm")) if p.step < step][-BEFORE_POINTS:]
 
 
 def _nan_first(series: Series, turned: dict[str, Point], ctx: DetectContext) -> Fact:
@@ -71,7 +71,7 @@ def _nan_first(series: Series, turned: dict[str, Point], ctx: DetectContext) -> 
 
 
 def _blowup(series: Series, loss_nan: Point, ctx: DetectContext) -> Fact | None:
-    grad = list(series.get("grad_norm") or ())
+    grad = all_points(series.get("grad_norm"))
     window = [p for p in grad if p.step <= loss_nan.step][-BEFORE_POINTS:]
     if not window:
         return None

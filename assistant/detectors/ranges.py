@@ -18,7 +18,9 @@ LAST_POINTS = 3
 
 
 def _thresholds(rng: MetricRange) -> list[tuple[str, bool, float]]:
-    found = [("low", False, rng.low), ("low", True, rng.red_low), ("high", False, rng.high), ("high", True, rng.red_high)]
+    found = [
+        ("low", False, rng.low), ("low", True, rng.red_low), ("high", False, rng.high), ("high", True, rng.red_high),
+    ]
     return [(d, red, t) for d, red, t in found if t is not None]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from assistant.detectors._base import DetectContext, Series, detector, make_fact
+from assistant.detectors._base import DetectContext, Series, all_points, detector, make_fact
 from assistant.engine.facts import Fact
 from assistant.evidence.series import MetricSeries, Point
 
@@ -26,7 +26,7 @@ STUCK_SHARE = 0.8
 
 def _pinned(s: MetricSeries, value: float) -> tuple[Point, int, dict[str, object]] | None:
     """When ``s`` took ``value`` on most points: where it first did, how often, and the shared attributes."""
-    points = list(s)
+    points = all_points(s)
     hits = [p for p in points if p.value == value]  # -0.0 == 0.0
     n = len(points)
     if not points or len(hits) < STUCK_SHARE * n:

@@ -27,8 +27,9 @@ def make_series(name: str, values: Sequence[float], steps: Sequence[int] | None 
 
 
 def series_of(**columns: Sequence[float]) -> dict[str, MetricSeries]:
-    """``series_of(loss=[...], grad_norm=[...])``; use ``**{"rewards/f/mean": [...]}`` for slashed names."""
-    return {name: make_series(name, values) for name, values in columns.items()}
+    """``series_of(loss=[...], rewards__acc__mean=[...])``: ``__`` in a keyword stands for ``/``."""
+    named = {key.replace("__", "/"): values for key, values in columns.items()}
+    return {name: make_series(name, values) for name, values in named.items()}
 
 
 def detect(name: str, series: dict[str, MetricSeries], **ctx: Any) -> list[Fact]:
@@ -50,7 +51,10 @@ def one(facts: Iterable[Fact], name: str, **where: Any) -> Fact:
 def noisy_decay(n: int, start: float = 2.5, end: float = 1.0, noise: float = 0.03, seed: int = 0) -> list[float]:
     """A healthy SFT loss: exponential decay with multiplicative noise."""
     rng = random.Random(seed)
-    return [end + (start - end) * math.exp(-5 * i / n) * (1 + rng.gauss(0, noise)) + rng.gauss(0, noise) for i in range(n)]
+    return [
+        end + (start - end) * math.exp(-5 * i / n) * (1 + rng.gauss(0, noise)) + rng.gauss(0, noise)
+        for i in range(n)
+    ]
 
 
 def noisy_level(n: int, level: float, noise: float, seed: int = 1) -> list[float]:
@@ -60,7 +64,9 @@ def noisy_level(n: int, level: float, noise: float, seed: int = 1) -> list[float
 
 # Real-run excerpts quoted in the brief.
 SEVEN_POINT_LOSS = [0.6623, 0.8022, 4.2653, 0.77, 0.556, 0.8223, 6.6635]
-HEALTHY_NOISY_LOSS = [0.0923, 0.0981, 0.0879, 0.0962, 0.0832, 0.0875, 0.0781, 0.0787, 0.1008, 0.087, 0.0938, 0.1106, 0.0756]
+HEALTHY_NOISY_LOSS = [
+    0.0923, 0.0981, 0.0879, 0.0962, 0.0832, 0.0875, 0.0781, 0.0787, 0.1008, 0.087, 0.0938, 0.1106, 0.0756,
+]
 HEALTHY_NOISY_GRAD = [2.38, 2.02, 1.83, 2.10, 2.20, 2.03, 2.34, 10.75, 7.21, 14.96, 6.69, 3.91, 3.06]
 # GRPO loss sits near 0 and goes negative (Rusheel86/Chaos-Economy, first entries): normal.
 GRPO_LOSS = [-0.0079, -0.0978, -0.0021, 0.0057, -0.0357, 0.0286, 0.0214, -0.2165, 0.0301, -0.0214, -0.0578, 0.0433]

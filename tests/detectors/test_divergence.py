@@ -13,7 +13,9 @@ FALLING_TRAIN = noisy_decay(100, start=2.0, end=0.5, noise=0.01)
 OVERFIT_EVAL = [1.5, 1.3, 1.15, 1.05, 1.0, 1.02, 1.06, 1.1, 1.15, 1.2]  # bottoms at step 500
 
 
-def divergence(train: list[float] | None, evals: list[float] | None, run_kind: str = "sft", **extra: MetricSeries) -> list:
+def divergence(
+    train: list[float] | None, evals: list[float] | None, run_kind: str = "sft", **extra: MetricSeries,
+) -> list:
     series = dict(extra)
     if train is not None:
         series["loss"] = make_series("loss", train, steps=TRAIN_STEPS[:len(train)])

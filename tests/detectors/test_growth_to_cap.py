@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import NAN, detect, make_series, named, noisy_level, one, trainer_state
+from .helpers import NAN, detect, named, noisy_level, one, series_of, trainer_state
 
 
 def growth(caps: dict[str, float] | None = None, **columns: list[float]) -> list:
-    series = {k.replace("__", "/"): make_series(k.replace("__", "/"), v) for k, v in columns.items()}
-    return detect("growth_to_cap", series, run_kind="grpo", caps=caps or {})
+    return detect("growth_to_cap", series_of(**columns), run_kind="grpo", caps=caps or {})
 
 
 def climbing(n: int, start: float, end: float, noise: float = 0.02) -> list[float]:

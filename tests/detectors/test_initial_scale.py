@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import GRPO_LOSS, NAN, detect, make_series, one, trainer_state
+from .helpers import GRPO_LOSS, NAN, detect, make_series, one, series_of, trainer_state
 
 
 def start(**columns: list[float]) -> list:
-    return detect("initial_scale", {k: make_series(k, v) for k, v in columns.items()}, run_kind="sft")
+    return detect("initial_scale", series_of(**columns), run_kind="sft")
 
 
 def test_first_loss_with_its_grad_norm() -> None:

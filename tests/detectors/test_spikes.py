@@ -5,12 +5,12 @@ import pytest
 
 from .helpers import (
     GRPO_LOSS, HEALTHY_NOISY_GRAD, HEALTHY_NOISY_LOSS, NAN, SEVEN_POINT_LOSS, detect, make_series, named,
-    noisy_decay, noisy_level, one, trainer_state,
+    noisy_decay, noisy_level, one, series_of, trainer_state,
 )
 
 
 def spikes(run_kind: str = "sft", **columns: list[float]) -> list:
-    return detect("spikes", {k: make_series(k, v) for k, v in columns.items()}, run_kind=run_kind)
+    return detect("spikes", series_of(**columns), run_kind=run_kind)
 
 
 def with_spike(values: list[float], step: int, factor: float) -> list[float]:
@@ -95,7 +95,8 @@ def test_decimated_long_series_keeps_the_exact_spike_step() -> None:
     pytest.param("sft", {"loss": noisy_decay(2000), "grad_norm": noisy_level(2000, 1.5, 0.2)}, id="healthy SFT"),
     pytest.param("grpo", {"loss": GRPO_LOSS}, id="GRPO negative loss"),
     pytest.param("sft", {"loss": [0.01, -0.2, 0.02, 0.5, 0.01]}, id="signed loss of unknown origin"),
-    pytest.param("grpo", {"grad_norm": [0.3, 0.0, 0.31, 0.0, 0.29, 0.3, 0.0, 0.32, 0.28, 0.3]}, id="GRPO zero-adv skips"),
+    pytest.param("grpo", {"grad_norm": [0.3, 0.0, 0.31, 0.0, 0.29, 0.3, 0.0, 0.32, 0.28, 0.3]},
+                 id="GRPO zero-adv skips"),
     pytest.param("sft", {"loss": [1.0, 1.0001, 1.0, 0.9999, 1.0, 1.0002, 1.0]}, id="flat"),
     pytest.param("sft", {"loss": [1.0]}, id="single point"),
     pytest.param("sft", {"loss": []}, id="empty"),

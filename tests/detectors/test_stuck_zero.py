@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import NAN, detect, make_series, named, noisy_level, one, trainer_state
+from .helpers import NAN, detect, named, noisy_level, one, series_of, trainer_state
 
 
 def stuck(**columns: list[float]) -> list:
-    return detect("stuck_zero", {k.replace("__", "/"): make_series(k.replace("__", "/"), v) for k, v in columns.items()},
-                  run_kind="grpo")
+    return detect("stuck_zero", series_of(**columns), run_kind="grpo")
 
 
 def test_reward_function_always_zero() -> None:
@@ -48,7 +47,8 @@ def test_must_not_fire(columns: dict[str, list[float]]) -> None:
 
 
 def test_healthy_grpo_metrics_must_not_fire() -> None:
-    assert stuck(reward=noisy_level(50, 0.4, 0.3), reward_std=noisy_level(50, 0.3, 0.2), kl=noisy_level(50, 0.02, 0.3)) == []
+    healthy = {"reward": (0.4, 0.3), "reward_std": (0.3, 0.2), "kl": (0.02, 0.3)}
+    assert stuck(**{k: noisy_level(50, level, noise) for k, (level, noise) in healthy.items()}) == []
 
 
 def test_chaos_economy_risk_reward_stays_zero() -> None:

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import NAN, detect, make_series, named, noisy_level, one, trainer_state
+from .helpers import NAN, detect, named, noisy_level, one, series_of, trainer_state
 
 
 def trend(**columns: list[float]) -> list:
-    return detect("trends", {k.replace("__", "/"): make_series(k.replace("__", "/"), v) for k, v in columns.items()},
-                  run_kind="grpo")
+    return detect("trends", series_of(**columns), run_kind="grpo")
 
 
 def test_kl_growing_steadily() -> None:
