@@ -83,26 +83,39 @@ def consult(question: str = "", attachments: Iterable[Path] = (), answers: Itera
 
 # --- facts -------------------------------------------------------------------------------------
 
-def _reading_facts(reading: Reading, warnings: list[str]) -> list[Fact]:
-    facts = list(reading.facts)
-    if reading.series:
-        kind = next((f.value for f in facts if f.name == "run.kind"), None) or infer_run_kind(reading.series.keys())
-        max_steps = next((f.value for f in facts if f.name == "run.max_steps" and isinstance(f.value, (int, float))), None)
-        ctx = DetectContext(run_kind=str(kind), source=Path(reading.path).name,
-                            max_steps=int(max_steps) if max_steps else None)
-        symptoms, detector_warnings = run_detectors(reading.series, ctx)
-        facts.extend(symptoms)
-        warnings.extend(f"{Path(reading.path).name}: {w}" for w in detector_warnings)
-        if not any(f.name == "run.kind" for f in facts) and kind != "unknown":
-            facts.append(Fact("run.kind", kind, source=Path(reading.path).name))
-    return facts
+def _context_for(reading: Reading, known: list[Fact]) -> DetectContext:
+    """What the detectors should know about a run: its kind, length and caps.
+
+    A config attached beside the log says more than the metric names do: `rl:`
+    gives the kind, max_steps the length, max_completion_length the cap that
+    completion lengths grow toward.
+    """
+    def first(name: str) -> Any:
+        return next((f.value for f in known if f.name == name), None)
+
+    kind = first("run.kind") or infer_run_kind(reading.series.keys())
+    max_steps = first("run.max_steps") or first("config.max_steps")
+    caps = {}
+    cap = first("config.trl.max_completion_length")
+    if isinstance(cap, (int, float)) and cap > 0:
+        caps["completions/mean_length"] = float(cap)
+    return DetectContext(run_kind=str(kind), source=Path(reading.path).name,
+                         max_steps=int(max_steps) if isinstance(max_steps, (int, float)) else None, caps=caps)
 
 
 def gather_facts(c: Consultation, warnings: list[str]) -> tuple[list[Fact], list[InputSummary]]:
+    read_facts = [f for r in c.readings for f in r.facts]
     facts: list[Fact] = []
     inputs: list[InputSummary] = []
     for reading in c.readings:
-        rf = _reading_facts(reading, warnings)
+        rf = list(reading.facts)
+        if reading.series:
+            ctx = _context_for(reading, read_facts)
+            symptoms, detector_warnings = run_detectors(reading.series, ctx)
+            rf.extend(symptoms)
+            warnings.extend(f"{Path(reading.path).name}: {w}" for w in detector_warnings)
+            if ctx.run_kind != "unknown":
+                rf.append(Fact("run.kind", ctx.run_kind, source=Path(reading.path).name))
         facts.extend(rf)
         inputs.append(InputSummary(reading.path, reading.kind, len(rf), list(reading.warnings)))
         warnings.extend(reading.warnings)
@@ -309,7 +322,7 @@ def rank_questions(eng: Engine, rb: RuleBase, vocab: Vocabulary, facts: list[Fac
             after = _scores(eng)
             eng.retract(fid)
             eng.run()
-            change = {k: after.get(k, 0.0) - base.get(k, 0.0) for k in set(base) | set(after)}
+            change = {k: after.get(k, 0.0) - base.get(k, 0.0) for k in _candidates(base, after)}
             deltas.append(sum(abs(v) for v in change.values()) + (0.5 if _top(after) != _top(base) else 0.0))
             moved.update(k for k, v in change.items() if abs(v) >= 0.05)
         value = sum(deltas) / len(deltas)
@@ -320,6 +333,16 @@ def rank_questions(eng: Engine, rb: RuleBase, vocab: Vocabulary, facts: list[Fac
                                why=why, value=round(value, 3)))
     ranked.sort(key=lambda q: (-q.value, q.fact))
     return ranked[:MAX_QUESTIONS]
+
+
+def _candidates(base: dict[str, float], after: dict[str, float]) -> set[str]:
+    """The conclusions a question is judged on: those already in play.
+
+    An answer that would only conjure a conclusion nothing points to yet does
+    not separate the causes at hand; with nothing in play, every change counts.
+    """
+    live = {k for k, v in base.items() if v > THRESHOLD}
+    return live if live else set(base) | set(after)
 
 
 def _top(scores: dict[str, float]) -> str | None:

@@ -85,9 +85,10 @@ def load_vocabulary(root: Path = RULES_DIR) -> Vocabulary:
     return Vocabulary(tuple((data.get("families") or {}).keys()), frozenset((data.get("facts") or {}).keys()), askable)
 
 
-def _digest(files: list[Path]) -> str:
+def _digest(root: Path, files: list[Path]) -> str:
+    """Hash of the engine version and every file the compiled rulebase depends on."""
     h = hashlib.sha256(__version__.encode())
-    for f in files + [f.parent / n for n in ("facts.yaml", "diagnoses.yaml") if (f.parent / n).exists()][:2]:
+    for f in files + [root / "facts.yaml", root / "diagnoses.yaml"]:
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:24]
@@ -96,7 +97,7 @@ def _digest(files: list[Path]) -> str:
 def load_project_rulebase(root: Path = RULES_DIR, use_cache: bool = True) -> RuleBase:
     """Load and validate every rules file; the compiled result is cached on disk."""
     files = rule_files(root)
-    cache = cache_dir() / f"rulebase-{_digest(files)}.pickle"
+    cache = cache_dir() / f"rulebase-{_digest(root, files)}.pickle"
     if use_cache and cache.exists():
         try:
             with cache.open("rb") as fh:
@@ -105,7 +106,8 @@ def load_project_rulebase(root: Path = RULES_DIR, use_cache: bool = True) -> Rul
             pass
     vocab = load_vocabulary(root)
     catalog = load_catalog(root)
-    rb = load_rulebase(files, known_fact=vocab.knows, known_conclusions=set(catalog.entries))
+    rb = load_rulebase(files, known_fact=vocab.knows, known_conclusions=set(catalog.entries),
+                       fact_names=vocab.names | set(vocab.askable), require_examples=True)
     problems = check_anchors(rb)
     if problems:
         raise RuleError(problems)

@@ -78,7 +78,7 @@ CASES: dict[str, tuple[str, dict[str, str], list[str]]] = {
     "is_ratio_divergence": ("", {"train.log": _grpo_log(10, reward=0.4, reward_std=0.2, **{"sampling/importance_sampling_ratio/min": 1e-9, "sampling/sampling_logp_difference/mean": 1.7})}, []),
     "clipping_too_aggressive": ("", {"train.log": _grpo_log(20, reward=0.4, reward_std=0.2, **{"clip_ratio/region_mean": 0.45})}, []),
     "reward_hacking_length": ("", {"train.log": _grpo_log(40, reward=lambda s: 0.1 + s * 0.01, reward_std=0.2,
-                                                          **{"completions/mean_length": lambda s: 100 + 10 * s, "completions/max_length": 512.0})}, []),
+                                                          **{"completions/mean_length": lambda s: min(100 + 15 * s, 505), "completions/max_length": 512.0})}, []),
     "completions_truncated": ("", {"train.log": _grpo_log(20, reward=0.3, reward_std=0.1, **{"completions/clipped_ratio": 0.95})}, []),
     "grad_norm_unstable": ("", {"train.log": _grpo_log(20, reward=0.3, reward_std=0.1, grad_norm=lambda s: 25.0 + s)}, []),
     "ebft_misaligned": ("", {"train.log": _grpo_log(20, **{"ebft/alignment": 0.1, "ebft/cfm_loss": lambda s: 14.0 + s})}, []),

@@ -22,7 +22,8 @@ class Activation:
 
     rule: Rule
     position: int
-    fact_ids: tuple[int, ...]
+    fact_ids: tuple[int, ...]  # the facts `when` matched, then those the `then` part reads
+    matched: int = field(compare=False)  # how many of fact_ids `when` matched
     env: Env = field(compare=False, repr=False)
 
     @property

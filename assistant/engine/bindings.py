@@ -8,7 +8,8 @@ no such key: ``value``, ``cf``, ``source`` and ``id``.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from .expr import UNDEFINED
 from .facts import Fact

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from .bindings import Env, MatchContext, Resolver
 from .expr import Expr
@@ -22,7 +23,7 @@ from .facts import Fact, freeze
 
 __all__ = [
     "OPS", "Binding", "Condition", "FactCond", "AllCond", "AnyCond", "NotCond", "ExprCond",
-    "Test", "check_test", "same",
+    "ValueTest", "check_test", "same",
 ]
 
 Binding = tuple[tuple[int, ...], Env]
@@ -94,7 +95,7 @@ def check_test(op: str, arg: Any) -> str | None:
 
 
 @dataclass(frozen=True)
-class Test:
+class ValueTest:
     """One value test, ``{op: arg}``; checked with check_test before it is built."""
 
     op: str
@@ -120,10 +121,6 @@ class Condition(ABC):
         """Fact names whose facts can change whether this condition holds."""
 
     @abstractmethod
-    def bound(self) -> frozenset[str]:
-        """Names bound on every binding this condition yields (for checking rules)."""
-
-    @abstractmethod
     def aliases(self) -> frozenset[str]:
         """Every `as` alias used inside."""
 
@@ -134,8 +131,8 @@ class FactCond(Condition):
 
     name: str
     alias: str | None = None
-    tests: tuple[Test, ...] = ()
-    where: tuple[tuple[str, Test], ...] = ()
+    tests: tuple[ValueTest, ...] = ()
+    where: tuple[tuple[str, ValueTest], ...] = ()
 
     def accepts(self, fact: Fact) -> bool:
         value = fact.value
@@ -164,9 +161,6 @@ class FactCond(Condition):
     def names(self) -> frozenset[str]:
         return frozenset([self.name])
 
-    def bound(self) -> frozenset[str]:
-        return frozenset([self.name, self.alias or self.name])
-
     def aliases(self) -> frozenset[str]:
         return frozenset([self.alias] if self.alias else [])
 
@@ -185,9 +179,6 @@ class AllCond(Condition):
 
     def names(self) -> frozenset[str]:
         return frozenset().union(*(c.names() for c in self.children))
-
-    def bound(self) -> frozenset[str]:
-        return frozenset().union(*(c.bound() for c in self.children))
 
     def aliases(self) -> frozenset[str]:
         return frozenset().union(*(c.aliases() for c in self.children))
@@ -208,9 +199,6 @@ class AnyCond(Condition):
     def names(self) -> frozenset[str]:
         return frozenset().union(*(c.names() for c in self.children))
 
-    def bound(self) -> frozenset[str]:
-        return frozenset.intersection(*(c.bound() for c in self.children))
-
     def aliases(self) -> frozenset[str]:
         return frozenset().union(*(c.aliases() for c in self.children))
 
@@ -227,9 +215,6 @@ class NotCond(Condition):
 
     def names(self) -> frozenset[str]:
         return self.child.names()
-
-    def bound(self) -> frozenset[str]:
-        return frozenset()
 
     def aliases(self) -> frozenset[str]:
         return self.child.aliases()
@@ -253,9 +238,6 @@ class ExprCond(Condition):
 
     def names(self) -> frozenset[str]:
         return frozenset(".".join(parts[:i]) for parts in self.expr.refs for i in range(1, len(parts) + 1))
-
-    def bound(self) -> frozenset[str]:
-        return self.names()
 
     def aliases(self) -> frozenset[str]:
         return frozenset()

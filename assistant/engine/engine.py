@@ -12,12 +12,11 @@ retracts and runs is the state a fresh engine reaches from the current inputs
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from .agenda import Activation, Agenda
-from .bindings import Resolver
+from .bindings import Env, Resolver
 from .expr import UNDEFINED
 from .facts import Fact, freeze
 from .memory import Justification, SupportKey, WorkingMemory
@@ -45,6 +44,7 @@ class Conclusion:
 class _Fired:
     """What a fired activation supports, to refresh or withdraw it later."""
 
+    matched: int  # premises matched by `when` (the rest were read by `then`)
     premise_cf: float
     targets: list[tuple[int, SupportKey, float]] = field(default_factory=list)  # fact id, key, action cf
 
@@ -64,7 +64,7 @@ class Engine:
 
     def assert_fact(self, fact: Fact) -> int:
         """Add an input fact; return its id (the existing id for the same name and value)."""
-        if not (isinstance(fact.cf, (int, float)) and -1.0 <= fact.cf <= 1.0) or math.isnan(fact.cf):
+        if not (isinstance(fact.cf, (int, float)) and -1.0 <= fact.cf <= 1.0):  # not-a-number fails too
             raise ValueError(f"certainty of {fact.name} must be within [-1, 1], got {fact.cf!r}")
         return self._memory.add_input(fact)
 
@@ -78,6 +78,7 @@ class Engine:
         return self._memory.satisfying(name)
 
     def fact(self, fact_id: int) -> Fact | None:
+        """One fact by id (None once it has left memory)."""
         self._settle()
         return self._memory.get(fact_id)
 
@@ -152,31 +153,41 @@ class Engine:
             for position in stale:
                 self._reconcile(position)
 
-    def _match(self, position: int) -> dict[tuple[int, ...], Activation]:
-        rule = self.rulebase.rules[position]
-        out: dict[tuple[int, ...], Activation] = {}
+    def _match(self, rule: Rule) -> dict[tuple[int, ...], tuple[int, Env]]:
+        """Every activation of one rule now, as premise ids -> (how many `when` matched, bindings).
+
+        The premises are the facts `when` matched, then those the `then` part reads.
+        """
+        out: dict[tuple[int, ...], tuple[int, Env]] = {}
         for ids, env in rule.when.bindings({}, self):
-            ids = tuple(dict.fromkeys(ids))
-            if ids not in out:
-                out[ids] = Activation(rule, position, ids, env)
+            matched = tuple(dict.fromkeys(ids))
+            if rule.reads:
+                resolver = Resolver(env, self)
+                for parts in rule.reads:
+                    resolver(parts)
+                ids = matched + tuple(i for i in resolver.read if i not in matched)
+            else:
+                ids = matched
+            out.setdefault(ids, (len(matched), env))
         return out
 
     def _reconcile(self, position: int) -> None:
         """Bring one rule's agenda entries and fired support in line with what matches now."""
-        current = self._match(position)
+        rule = self.rulebase.rules[position]
+        current = self._match(rule)
         fired = self._fired.setdefault(position, {})
         for ids in [ids for ids in fired if ids not in current]:
             self._withdraw(position, ids)
         for ids, record in fired.items():
-            premise_cf = self._premise_cf(ids)
+            premise_cf = self._premise_cf(ids[:record.matched])
             if premise_cf is not None:  # None: a premise just left; the next pass withdraws it
                 self._refresh(record, premise_cf)
         pending = self._agenda.pending(position)
         for ids in [ids for ids in pending if ids not in current]:
             self._agenda.discard(position, ids)
-        for ids, activation in current.items():
+        for ids, (matched, env) in current.items():
             if ids not in fired and ids not in pending:
-                self._agenda.add(activation)
+                self._agenda.add(Activation(rule, position, ids, matched, env))
 
     def _premise_cf(self, ids: tuple[int, ...]) -> float | None:
         """The certainty of a conjunction: its weakest premise (None if one is gone)."""
@@ -189,11 +200,13 @@ class Engine:
 
     def _fire(self, activation: Activation) -> None:
         rule, ids = activation.rule, activation.fact_ids
-        premise_cf = self._premise_cf(ids) or 0.0  # settled: every premise is present
+        premise_cf = self._premise_cf(ids[:activation.matched])
+        if premise_cf is None:  # cannot happen once settled; never fire on a vanished fact
+            return
         env = {k: self._memory.get(f.id or 0) or f for k, f in activation.env.items()}
         lookup = Resolver(env, self)
         meta = freeze(render_meta(rule.meta, lookup))
-        record = _Fired(premise_cf)
+        record = _Fired(activation.matched, premise_cf)
         self._fired.setdefault(activation.position, {})[ids] = record
         for slot, action in enumerate(rule.asserts):
             value = action.value if action.expr is None else action.expr.evaluate(lookup)
@@ -207,13 +220,14 @@ class Engine:
 
     def _support(self, rule: Rule, ids: tuple[int, ...], slot: int, name: str, value: Any,
                  action_cf: float, meta: Any, record: _Fired) -> None:
-        existing = self._memory.find(Fact(name, value))
+        cf = action_cf * record.premise_cf
+        fact = Fact(name, value, f"rule:{rule.id}", cf)
+        existing = self._memory.find(fact)
         if existing is not None and self._rests_on(ids, existing):
             log.debug("%s: ignoring circular support for #%d", rule.id, existing)
             return
         key: SupportKey = (rule.id, ids, slot)
-        cf = action_cf * record.premise_cf
-        fact_id = self._memory.support(name, value, f"rule:{rule.id}", key, Justification(rule.id, cf, ids, meta))
+        fact_id = self._memory.support(fact, key, Justification(rule.id, cf, ids, meta))
         record.targets.append((fact_id, key, action_cf))
 
     def _rests_on(self, ids: tuple[int, ...], target: int) -> bool:

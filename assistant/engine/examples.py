@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .certainty import THRESHOLD
+from .certainty import satisfies
 from .engine import Engine
 from .rules import Example, RuleBase
 
@@ -42,11 +42,11 @@ def check_example(rulebase: RuleBase, example: Example) -> list[str]:
     cfs = {c.id: c.cf for c in engine.conclusions()}
     failures = []
     for cid in example.expect:
-        if cfs.get(cid, 0.0) <= THRESHOLD:
+        if not satisfies(cfs.get(cid, 0.0)):
             got = f"cf {cfs[cid]:.2f}" if cid in cfs else "not reached"
             failures.append(f"expected conclusion {cid}, {got}")
     for cid in example.expect_not:
-        if cfs.get(cid, 0.0) > THRESHOLD:
+        if satisfies(cfs.get(cid, 0.0)):
             failures.append(f"conclusion {cid} not expected, reached with cf {cfs[cid]:.2f}")
     for name in example.expect_fact:
         if not engine.satisfying(name):

@@ -8,12 +8,16 @@ turned into closures; nothing is ever passed to eval() or exec().
 A name (``pump.pressure``, ``reading.max``) is handed to a lookup function as the
 tuple of its dotted parts; the lookup decides what it means. A lookup that cannot
 resolve a name returns UNDEFINED, which spreads through arithmetic and makes the
-whole expression undefined, so a condition over a missing fact is simply false.
+whole expression undefined, so a condition over a missing fact is simply false;
+``coalesce(x, 1)`` gives a default instead.
 """
 from __future__ import annotations
 
 import ast
+import io
+import keyword
 import operator
+import tokenize
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -23,6 +27,7 @@ MAX_LENGTH = 2000
 MAX_RESULT_BITS = 100_000  # int ** int beyond this is undefined, not a hang
 MAX_SEQUENCE = 100_000  # "ab" * n beyond this is undefined, not a memory blow-up
 FUNCTIONS: dict[str, Callable[..., Any]] = {"min": min, "max": max, "abs": abs, "len": len, "round": round}
+COALESCE = "coalesce"  # coalesce(a, b, ...): the first argument that is defined and not None
 
 
 class _Undefined:
@@ -131,15 +136,42 @@ def compile_expr(source: str) -> Expr:
     """Parse and check ``source``; raise ExprError naming the first disallowed construct."""
     if len(source) > MAX_LENGTH:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters")
+    text = source.strip()
     try:
-        tree = ast.parse(source.strip(), mode="eval")
-    except SyntaxError as e:
-        raise ExprError(f"invalid expression: {e.msg}", e.offset or 1) from None
+        tree = ast.parse(_escape_keywords(text), mode="eval")
+    except SyntaxError as e:  # offset 0: the expression ended too soon
+        raise ExprError(f"invalid expression: {e.msg}", e.offset or len(text) + 1) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expression too deeply nested or invalid") from None
     refs: set[tuple[str, ...]] = set()
     fn = _compile(tree.body, refs)
     return Expr(source, frozenset(refs), fn)
+
+
+_KEYWORD_MARK = "__kw"
+
+
+def _escape_keywords(source: str) -> str:
+    """Rename keywords used as parts of dotted names (``animal.class``, ``in.x``)
+    so Python's parser accepts them; _chain() restores the names."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return source  # the parser will say what is wrong
+    lines = source.split("\n")
+    for i in reversed(range(len(tokens))):
+        tok = tokens[i]
+        if tok.type != tokenize.NAME or not keyword.iskeyword(tok.string):
+            continue
+        before, after = tokens[i - 1] if i else None, tokens[i + 1] if i + 1 < len(tokens) else None
+        dotted = (before is not None and before.string == "." and before.end == tok.start) or (
+            after is not None and after.string == "." and after.start == tok.end
+        )
+        if dotted:
+            row, col = tok.start[0] - 1, tok.start[1]
+            line = lines[row]
+            lines[row] = line[:col] + tok.string + _KEYWORD_MARK + line[col + len(tok.string):]
+    return "\n".join(lines)
 
 
 def _fail(node: ast.AST, message: str) -> ExprError:
@@ -155,7 +187,8 @@ def _chain(node: ast.AST) -> tuple[str, ...] | None:
     if not isinstance(node, ast.Name):
         return None
     parts.append(node.id)
-    return tuple(reversed(parts))
+    return tuple(p.removesuffix(_KEYWORD_MARK) if keyword.iskeyword(p.removesuffix(_KEYWORD_MARK)) else p
+                 for p in reversed(parts))
 
 
 def _compile(node: ast.AST, refs: set[tuple[str, ...]]) -> _Fn:
@@ -250,18 +283,31 @@ def _compile_compare(left: _Fn, rest: list[tuple[Callable[[Any, Any], Any], _Fn]
 
 def _compile_call(node: ast.Call, refs: set[tuple[str, ...]]) -> _Fn:
     name = node.func.id if isinstance(node.func, ast.Name) else None
-    if name not in FUNCTIONS:
+    if name not in FUNCTIONS and name != COALESCE:
         shown = name or ast.unparse(node.func)
-        raise _fail(node, f"call to `{shown}` is not allowed (only {', '.join(FUNCTIONS)})")
+        raise _fail(node, f"call to `{shown}` is not allowed (only {', '.join([*FUNCTIONS, COALESCE])})")
     if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
         raise _fail(node, f"`{name}` takes plain positional arguments only")
-    fn = FUNCTIONS[name]
     args = [_compile(a, refs) for a in node.args]
+    if name == COALESCE:
+        return _compile_coalesce(args)
+    fn = FUNCTIONS[name]
 
     def run(lookup: Lookup) -> Any:
         values = [a(lookup) for a in args]
         if any(v is UNDEFINED for v in values):
             return UNDEFINED
         return fn(*values)
+
+    return run
+
+
+def _compile_coalesce(args: list[_Fn]) -> _Fn:
+    def run(lookup: Lookup) -> Any:
+        for arg in args:
+            value = arg(lookup)
+            if value is not UNDEFINED and value is not None:
+                return value
+        return UNDEFINED
 
     return run

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 __all__ = ["Fact", "FrozenDict", "freeze", "thaw", "FACT_NAME_RE"]
 
@@ -61,7 +62,7 @@ def _hashable(v: Any) -> Any:
 
 def freeze(value: Any) -> Any:
     """Turn lists into tuples and dicts into FrozenDicts, recursively."""
-    if isinstance(value, FrozenDict):
+    if value is None or isinstance(value, (str, int, float, FrozenDict)):
         return value
     if isinstance(value, Mapping):
         return FrozenDict(value)
@@ -104,6 +105,14 @@ class Fact:
             raise ValueError(f"bad fact name {self.name!r}: use lowercase dotted words")
         object.__setattr__(self, "value", freeze(self.value))
         object.__setattr__(self, "key", (self.name, _hashable_value(self.value)))
+
+    def evolve(self, **changes: Any) -> Fact:
+        """A copy with some fields changed (value excepted); cheaper than dataclasses.replace."""
+        if "value" in changes or "name" in changes:
+            raise ValueError("evolve() keeps name and value; make a new Fact instead")
+        new = object.__new__(Fact)
+        new.__dict__.update(self.__dict__, **changes)
+        return new
 
     def attr(self, path: str, default: Any = None) -> Any:
         """Attribute ``a.b`` of a mapping value, or default."""

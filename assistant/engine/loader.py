@@ -9,13 +9,13 @@ from __future__ import annotations
 import difflib
 import keyword
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable
 
 from assistant.errors import RuleError
 
-from .conditions import OPS, AllCond, AnyCond, Condition, ExprCond, FactCond, NotCond, Test, check_test
+from .conditions import OPS, AllCond, AnyCond, Condition, ExprCond, FactCond, NotCond, ValueTest, check_test
 from .expr import Expr, ExprError, compile_expr
 from .facts import FACT_NAME_RE, Fact, freeze
 from .rules import CONCLUSION_PREFIX, AssertAction, Example, Rule, RuleBase
@@ -99,26 +99,22 @@ class _Loader:
         self._known_conclusions = None if known_conclusions is None else frozenset(known_conclusions)
         self._require_examples = require_examples
         self._files: dict[str, int] = {}
-        self._problems: list[tuple[int, int, int, str]] = []
+        self.problems: list[tuple[int, int, int, str]] = []  # (file index, line, col, text)
         self.rules: list[Rule] = []
         self._ids: dict[str, Mark] = {}
         self._uses: list[_NameUse] = []
-        self._concluded: dict[str, Mark] = {}
+        self._concluded: set[str] = set()
         self._conclude_uses: list[tuple[Mark, str]] = []
         self._expect_uses: list[tuple[Mark, str]] = []
         self._aliases: set[str] = set()
 
     # ---------------------------------------------------------------- problems
 
-    @property
-    def problems(self) -> list[tuple[int, int, int, str]]:
-        return self._problems
-
     def messages(self) -> list[str]:
-        return [text for *_, text in sorted(self._problems, key=lambda p: p[:3])]
+        return [text for *_, text in sorted(self.problems, key=lambda p: p[:3])]
 
     def _err(self, mark: Mark, message: str) -> None:
-        self._problems.append((self._files.get(mark.path, 0), mark.line, mark.col, f"{mark}: {message}"))
+        self.problems.append((self._files.get(mark.path, 0), mark.line, mark.col, f"{mark}: {message}"))
 
     def _unknown_keys(self, node: Node, allowed: tuple[str, ...], what: str) -> None:
         for key, mark in node.key_marks.items():
@@ -162,7 +158,7 @@ class _Loader:
         if not node.is_map:
             self._err(node.mark, "a rule must be a mapping with `id`, `when` and `then`")
             return None
-        before = len(self._problems)
+        before = len(self.problems)
         keys = node.value
         self._aliases = set()
         self._unknown_keys(node, RULE_KEYS, "rule key")
@@ -175,15 +171,18 @@ class _Loader:
         salience = self._salience(keys.get("salience"))
         tags = self._tags(keys.get("tags"))
         when = self._condition(keys["when"]) if "when" in keys else None
-        bound = when.bound() if when is not None else frozenset()
-        then = self._then(keys["then"], bound) if "then" in keys else None
+        then = self._then(keys["then"]) if "then" in keys else None
         examples = self._examples(keys.get("examples"))
         if self._require_examples and not examples and "examples" not in keys:
             self._err(node.mark, f"rule `{rule_id or '?'}` carries no example")
-        if len(self._problems) > before or rule_id is None or when is None or then is None:
+        if len(self.problems) > before or rule_id is None or when is None or then is None:
             return None
-        asserts, conclude, cf, meta = then
-        return Rule(rule_id, when, asserts, conclude, cf, meta, salience, description, tags, examples, str(node.mark))
+        asserts, conclude, cf, meta, used = then
+        rule = Rule(rule_id, when, asserts, conclude, cf, meta, salience, description, tags, examples, str(node.mark))
+        # A rule reading what it produces would redo itself after every firing.
+        own = rule.produces()
+        reads = {p for p in used if not any(".".join(p[:i]) in own for i in range(1, len(p) + 1))}
+        return replace(rule, reads=frozenset(reads))
 
     def _rule_id(self, node: Node) -> str | None:
         value = node.value
@@ -230,7 +229,7 @@ class _Loader:
 
     def _fact_name(self, node: Node, where: str) -> str | None:
         name = node.value
-        if not (isinstance(name, str) and FACT_NAME_RE.match(name)):
+        if not (isinstance(name, str) and FACT_NAME_RE.fullmatch(name)):
             self._err(node.mark, f"bad fact name {name!r}: use lowercase dotted words")
             return None
         self._uses.append(_NameUse(node.mark, tuple(name.split(".")), True, self._aliases, where))
@@ -280,7 +279,7 @@ class _Loader:
 
     def _fact_condition(self, node: Node) -> FactCond | None:
         keys = node.value
-        before = len(self._problems)
+        before = len(self.problems)
         name = self._fact_name(keys["fact"], "fact")
         alias = self._alias(keys["as"]) if "as" in keys else None
         tests = []
@@ -292,7 +291,7 @@ class _Loader:
                 continue
             tests.append(self._test(str(key), keys[key]))
         where = self._where(keys["where"]) if "where" in keys else ()
-        if len(self._problems) > before or name is None:
+        if len(self.problems) > before or name is None:
             return None
         return FactCond(name, alias, tuple(t for t in tests if t is not None), where)
 
@@ -304,15 +303,15 @@ class _Loader:
         self._aliases.add(alias)
         return alias
 
-    def _test(self, op: str, node: Node) -> Test | None:
+    def _test(self, op: str, node: Node) -> ValueTest | None:
         arg = node.plain()
         problem = check_test(op, arg)
         if problem:
             self._err(node.mark, problem)
             return None
-        return Test(op, arg)
+        return ValueTest(op, arg)
 
-    def _where(self, node: Node) -> tuple[tuple[str, Test], ...]:
+    def _where(self, node: Node) -> tuple[tuple[str, ValueTest], ...]:
         if not node.is_map or not node.value:
             self._err(node.mark, "`where` must map attribute names to a value or {test: value}")
             return ()
@@ -322,7 +321,7 @@ class _Loader:
                 self._err(node.key_marks[attr], f"bad attribute name {attr!r}")
                 continue
             if not value.is_map:
-                out.append((attr, Test("eq", value.plain())))
+                out.append((attr, ValueTest("eq", value.plain())))
                 continue
             for op, arg in value.value.items():
                 if op not in OPS:
@@ -347,15 +346,17 @@ class _Loader:
 
     # ---------------------------------------------------------------- then
 
-    def _then(self, node: Node, bound: frozenset[str]) -> tuple[tuple[AssertAction, ...], str | None, float, Any] | None:
+    def _then(self, node: Node) -> tuple[tuple[AssertAction, ...], str | None, float, Any, set[tuple[str, ...]]] | None:
+        """The actions, conclusion, cf, meta, and the names they use."""
         if not node.is_map:
             self._err(node.mark, "`then` must be a mapping with `conclude` and/or `assert`")
             return None
-        before = len(self._problems)
+        before = len(self.problems)
         keys = node.value
         if "assert" not in keys and "conclude" not in keys:
             self._err(node.mark, "`then` needs `conclude` or `assert`")
-        asserts = self._asserts(keys["assert"], bound) if "assert" in keys else ()
+        asserts = self._asserts(keys["assert"]) if "assert" in keys else ()
+        used = {parts for a in asserts if a.expr is not None for parts in a.expr.refs}
         conclude = self._conclusion(keys["conclude"]) if "conclude" in keys else None
         cf = 1.0
         if "cf" in keys:
@@ -369,17 +370,17 @@ class _Loader:
             if difflib.get_close_matches(str(key), ("assert", "conclude"), n=1, cutoff=0.8):
                 self._err(mark, f"unknown key `{key}` under `then`{_hint(key, ('assert', 'conclude'), 0.8)}")
                 continue
-            self._templates(keys[key])
+            used.update(self._templates(keys[key]))
             meta[key] = keys[key].plain()
         severity = keys.get("severity")
         if severity is not None and severity.value not in SEVERITIES:
             self._err(severity.mark, f"severity must be one of {', '.join(SEVERITIES)}, got {severity.value!r}"
                                      f"{_hint(severity.value, SEVERITIES)}")
-        if len(self._problems) > before:
+        if len(self.problems) > before:
             return None
-        return asserts, conclude, cf, freeze(meta)
+        return asserts, conclude, cf, freeze(meta), used
 
-    def _asserts(self, node: Node, bound: frozenset[str]) -> tuple[AssertAction, ...]:
+    def _asserts(self, node: Node) -> tuple[AssertAction, ...]:
         items = node.value if node.is_seq else None
         if not items:
             self._err(node.mark, "`assert` must be a non-empty list of {fact: NAME, value | expr, cf}")
@@ -390,16 +391,11 @@ class _Loader:
                 self._err(item.mark, "an assert item needs `fact` (and optionally `value` or `expr`, and `cf`)")
                 continue
             keys = item.value
-            self._unknown_keys(item, ASSERT_KEYS, "key in assert")
+            self._unknown_keys(item, ASSERT_KEYS, "assert key")
             name = self._fact_name(keys["fact"], "assert")
             if "value" in keys and "expr" in keys:
                 self._err(item.mark, "an assert item takes `value` or `expr`, not both")
             expr = self._expr(keys["expr"], "expr") if "expr" in keys else None
-            if expr is not None:
-                for parts in sorted(expr.refs):
-                    if not any(".".join(parts[:i]) in bound for i in range(1, len(parts) + 1)):
-                        self._err(keys["expr"].mark, f"`{'.'.join(parts)}` in this expr is not bound by `when`: "
-                                                     "test that fact there")
             cf = self._cf(keys["cf"]) if "cf" in keys else 1.0
             value = keys["value"].plain() if "value" in keys else True
             if name is not None and cf is not None:
@@ -411,22 +407,24 @@ class _Loader:
         if not (isinstance(cid, str) and FACT_NAME_RE.fullmatch(CONCLUSION_PREFIX + cid)):
             self._err(node.mark, f"conclusion id must be lowercase dotted words, got {cid!r}")
             return None
-        self._concluded.setdefault(cid, node.mark)
+        self._concluded.add(cid)
         self._conclude_uses.append((node.mark, cid))
         return cid
 
-    def _templates(self, node: Node) -> None:
-        if node.is_map:
-            for value in node.value.values():
-                self._templates(value)
-        elif node.is_seq:
-            for value in node.value:
-                self._templates(value)
-        elif isinstance(node.value, str):
-            try:
-                self._chains(node, template_fields(node.value), "template")
-            except ValueError as e:
-                self._err(node.mark, f"bad template: {e}")
+    def _templates(self, node: Node) -> list[tuple[str, ...]]:
+        """Check every string inside as a template; the names they use."""
+        if node.is_map or node.is_seq:
+            values = node.value.values() if node.is_map else node.value
+            return [parts for value in values for parts in self._templates(value)]
+        if not isinstance(node.value, str):
+            return []
+        try:
+            fields = template_fields(node.value)
+        except ValueError as e:
+            self._err(node.mark, f"bad template: {e}")
+            return []
+        self._chains(node, fields, "template")
+        return fields
 
     # ---------------------------------------------------------------- examples
 
@@ -441,7 +439,7 @@ class _Loader:
             if not item.is_map:
                 self._err(item.mark, "an example must be a mapping with `facts` and `expect`, `expect_not` or `expect_fact`")
                 continue
-            self._unknown_keys(item, EXAMPLE_KEYS, "key in example")
+            self._unknown_keys(item, EXAMPLE_KEYS, "example key")
             keys = item.value
             if not any(k in keys for k in EXAMPLE_KEYS[1:]):
                 self._err(item.mark, "an example needs `expect`, `expect_not` or `expect_fact`")
@@ -496,7 +494,7 @@ class _Loader:
             for mark, cid in self._conclude_uses:
                 if cid not in known:
                     self._err(mark, f"unknown conclusion `{cid}`{_hint(cid, known)}")
-        reachable = set(self._concluded) | set(known or ())
+        reachable = self._concluded | set(known or ())
         for mark, cid in self._expect_uses:
             if cid not in reachable:
                 self._err(mark, f"no rule concludes `{cid}`{_hint(cid, reachable)}")

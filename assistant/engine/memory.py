@@ -94,18 +94,16 @@ class WorkingMemory:
             entry = self._entries[fact_id]
             if entry.base_cf is None:  # derived so far, now also observed
                 entry.base_cf = fact.cf
-                entry.fact = replace(entry.fact, source=fact.source)
+                entry.fact = entry.fact.evolve(source=fact.source)
                 self._recompute(entry)
             return fact_id
         return self._create(fact, fact.cf, {}).fact.id or 0
 
-    def support(self, name: str, value: Any, source: str, key: SupportKey, just: Justification) -> int:
-        """Add (or replace) one justification for the fact (name, value); create it if needed."""
-        probe = Fact(name, value)
-        fact_id = self.find(probe)
+    def support(self, fact: Fact, key: SupportKey, just: Justification) -> int:
+        """Add (or replace) one justification for ``fact`` (by name and value); create it if needed."""
+        fact_id = self.find(fact)
         if fact_id is None:
-            entry = self._create(Fact(name, value, source, just.cf), None, {key: just})
-            return entry.fact.id or 0
+            return self._create(fact, None, {key: just}).fact.id or 0
         entry = self._entries[fact_id]
         entry.support[key] = just
         self._recompute(entry)
@@ -148,7 +146,7 @@ class WorkingMemory:
     def _create(self, fact: Fact, base_cf: float | None, support: dict[SupportKey, Justification]) -> _Entry:
         fact_id = self._next_id
         self._next_id += 1
-        entry = _Entry(replace(fact, id=fact_id), base_cf, support)
+        entry = _Entry(fact.evolve(id=fact_id), base_cf, support)
         self._recompute(entry, force=True)
         self._entries[fact_id] = entry
         self._by_name.setdefault(fact.name, {})[fact_id] = entry
@@ -158,16 +156,19 @@ class WorkingMemory:
         return entry
 
     def _recompute(self, entry: _Entry, force: bool = False) -> None:
-        strongest: dict[str, float] = {}
-        for (rule_id, _, _), just in entry.support.items():
-            if abs(just.cf) > abs(strongest.get(rule_id, 0.0)):
-                strongest[rule_id] = just.cf
-        cfs = list(strongest.values())
-        if entry.base_cf is not None:
-            cfs.append(entry.base_cf)
-        cf = combine_all(cfs)
+        if not entry.support:
+            cf = entry.base_cf or 0.0
+        else:
+            strongest: dict[str, float] = {}
+            for (rule_id, _, _), just in entry.support.items():
+                if abs(just.cf) > abs(strongest.get(rule_id, 0.0)):
+                    strongest[rule_id] = just.cf
+            cfs = list(strongest.values())
+            if entry.base_cf is not None:
+                cfs.append(entry.base_cf)
+            cf = combine_all(cfs)
         if force or cf != entry.fact.cf:
             if not force:
                 log.debug("cf #%s %s %.3f -> %.3f", entry.fact.id, entry.fact.name, entry.fact.cf, cf)
-            entry.fact = replace(entry.fact, cf=cf)
+            entry.fact = entry.fact.evolve(cf=cf)
             self.dirty.add(entry.fact.name)

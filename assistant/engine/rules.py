@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .conditions import Condition
 from .expr import Expr
@@ -41,6 +42,10 @@ class Rule:
     ``meta`` holds everything else under `then` (evidence, fixes, severity ...):
     the engine renders its strings as templates at firing time and keeps them on
     the justification, without interpreting them.
+
+    ``reads`` are the dotted names the `then` part uses (assert expressions,
+    template fields) apart from what the rule itself produces: facts found under
+    them become premises of a firing, so a firing is redone when they change.
     """
 
     id: str
@@ -54,6 +59,11 @@ class Rule:
     tags: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
     location: str = ""
+    reads: frozenset[tuple[str, ...]] = frozenset()
+
+    def watched(self) -> frozenset[str]:
+        """Fact names whose changes can change this rule's activations."""
+        return self.when.names() | {".".join(parts[:i]) for parts in self.reads for i in range(1, len(parts) + 1)}
 
     def referenced_facts(self) -> frozenset[str]:
         """Fact names this rule tests (aliases excluded)."""
@@ -80,25 +90,18 @@ class RuleBase:
         self._by_id = {r.id: r for r in self.rules}
         if len(self._by_id) != len(self.rules):
             raise ValueError("duplicate rule ids")
-        self._positions = {r.id: i for i, r in enumerate(self.rules)}
         index: dict[str, list[int]] = {}
         for i, rule in enumerate(self.rules):
-            for name in rule.when.names():
+            for name in rule.watched():
                 index.setdefault(name, []).append(i)
         self._index = {name: tuple(ps) for name, ps in index.items()}
         self._leads_to: dict[str, frozenset[str]] = {}
 
-    def __len__(self) -> int:
-        return len(self.rules)
-
     def get(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
 
-    def position(self, rule_id: str) -> int:
-        return self._positions[rule_id]
-
     def mentioning(self, name: str) -> tuple[int, ...]:
-        """Positions of the rules whose conditions mention ``name``."""
+        """Positions of the rules that watch ``name``."""
         return self._index.get(name, ())
 
     def referenced_facts(self) -> dict[str, frozenset[str]]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from .expr import UNDEFINED, Lookup
 

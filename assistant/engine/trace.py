@@ -3,7 +3,7 @@ why a fact matters (WHY)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .memory import WorkingMemory
 from .rules import RuleBase
@@ -11,8 +11,7 @@ from .rules import RuleBase
 __all__ = ["Firing", "Premise", "Explanation", "Why", "explain", "why", "format_how"]
 
 
-@dataclass(frozen=True)
-class Firing:
+class Firing(NamedTuple):
     """One rule firing, in the order it happened."""
 
     step: int
@@ -23,18 +22,15 @@ class Firing:
 
 @dataclass(frozen=True)
 class Premise:
-    """A fact a rule matched: an input (``explanation`` is None) or derived, with how."""
+    """A fact a firing rested on: an input, or derived (then ``explanation`` says how)."""
 
     fact_id: int
     name: str
     value: Any
     source: str
     cf: float
-    explanation: list[Explanation] | None
-
-    @property
-    def is_input(self) -> bool:
-        return self.explanation is None
+    is_input: bool
+    explanation: list[Explanation] | None  # None when no rule derived it
 
 
 @dataclass(frozen=True)
@@ -48,8 +44,7 @@ class Explanation:
     premises: list[Premise]
 
 
-@dataclass(frozen=True)
-class Why:
+class Why(NamedTuple):
     """A rule that tests the fact asked about, and the conclusions it can lead to."""
 
     rule_id: str
@@ -70,7 +65,7 @@ def explain(memory: WorkingMemory, rulebase: RuleBase, fact_id: int) -> list[Exp
             if fact is None:
                 continue
             sub = explain(memory, rulebase, pid) if memory.justifications(pid) else None
-            premises.append(Premise(pid, fact.name, fact.value, fact.source, fact.cf, sub))
+            premises.append(Premise(pid, fact.name, fact.value, fact.source, fact.cf, memory.is_input(pid), sub))
         rule = rulebase.get(just.rule_id)
         out.append(Explanation(rule.id, rule.description, just.cf, just.meta, premises))
     out.sort(key=lambda e: -e.cf)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -20,10 +20,10 @@ ALIAS_NODE_LIMIT = 1000
 _FLOAT_RE = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+")
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml composes ~15x faster, same marks
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     """A position in a file, 1-based."""
 
     path: str
@@ -66,7 +66,7 @@ class Node:
 def parse_yaml(text: str, path: str) -> tuple[Node | None, list[tuple[Mark, str]]]:
     """The document as a Node tree (None if empty or unreadable) and every problem found."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Mark(path, mark.line + 1, mark.column + 1) if mark else Mark(path, 1, 1)
@@ -122,8 +122,10 @@ class _Builder:
             self._alias_depth -= reused
 
     def _scalar(self, node: yaml.ScalarNode, mark: Mark) -> Node | None:
-        if node.tag == _TAG + "str" and node.style is None and _FLOAT_RE.fullmatch(node.value):
-            return Node(float(node.value), mark)
+        if node.tag == _TAG + "str":
+            if not node.style and _FLOAT_RE.fullmatch(node.value):  # plain, not quoted
+                return Node(float(node.value), mark)
+            return Node(node.value, mark)
         if node.tag == _TAG + "timestamp":
             return Node(node.value, mark)
         if node.tag not in _SCALAR_TAGS:
