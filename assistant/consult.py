@@ -7,7 +7,6 @@ all facts   -> engine -> conclusions -> ranked diagnoses, questions worth asking
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -51,6 +50,7 @@ class Consultation:
     extra_facts: list[Fact] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)
     rulebase: RuleBase | None = None
+    engine: Engine | None = None  # the engine of the last run, for HOW/WHY
 
     def attach(self, path: Path, progress: Progress | None = None) -> list[Reading]:
         """Read one attachment now; an InputError propagates to the caller."""
@@ -65,8 +65,10 @@ class Consultation:
         self.answers[name] = value
 
     def run(self) -> Report:
+        """Run the engine over everything gathered so far; keeps the engine for HOW/WHY."""
         rb = self.rulebase or load_project_rulebase()
-        return _build_report(self, rb, load_catalog(), load_vocabulary())
+        report, self.engine = _build_report(self, rb, load_catalog(), load_vocabulary())
+        return report
 
 
 def consult(question: str = "", attachments: Iterable[Path] = (), answers: Iterable[str] = (),
@@ -160,7 +162,7 @@ def _scores(eng: Engine) -> dict[str, float]:
 
 # --- report ------------------------------------------------------------------------------------
 
-def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabulary) -> Report:
+def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabulary) -> tuple[Report, Engine]:
     warnings: list[str] = []
     facts, inputs = gather_facts(c, warnings)
     eng = _run_engine(rb, facts)
@@ -178,7 +180,7 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
         warnings=warnings,
     )
     report.answer = templated_answer(report)
-    return report
+    return report, eng
 
 
 def _fact_by_id(eng: Engine, fid: int) -> Any:
@@ -381,5 +383,3 @@ def templated_answer(report: Report) -> str:
     return " ".join(lines)
 
 
-def _finite(x: float) -> bool:
-    return isinstance(x, (int, float)) and math.isfinite(x)

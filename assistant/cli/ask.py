@@ -1,0 +1,63 @@
+"""`ask` / `assistant ask`: the one-shot consultation."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from assistant.cli import app
+from assistant.errors import AssistantError
+
+__all__ = ["ask_cmd"]
+
+
+def _progress_printer():
+    """A progress bar on stderr for large attachments, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    state: dict[str, object] = {}
+
+    def progress(path: str, done: int, total: int) -> None:
+        if total < 64 * 1024 * 1024:
+            return
+        if "bar" not in state:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn  # only for big files
+            bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                           TransferSpeedColumn(), transient=True, console=None)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task(f"reading {Path(path).name}", total=total)
+        bar = state["bar"]
+        bar.update(state["task"], completed=done)  # type: ignore[attr-defined]
+        if done >= total:
+            bar.stop()  # type: ignore[attr-defined]
+            state.clear()
+
+    return progress
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Optional[List[str]] = typer.Argument(None, help="What is wrong, in your words."),
+    attach: Optional[List[Path]] = typer.Option(None, "--attach", "-a", help="Log, trainer_state.json, config, traceback, run folder. Repeatable."),
+    answer: Optional[List[str]] = typer.Option(None, "--answer", help="Answer a follow-up question: FACT=VALUE. Repeatable."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON (shared/spec/report.schema.json)."),
+    no_probe: bool = typer.Option(False, "--no-probe", help="Do not look at this machine's GPUs."),
+) -> None:
+    """Diagnose a run once: ranked causes, evidence, fixes, and the questions worth answering."""
+    from assistant.consult import consult  # the consultation pulls in readers, detectors, engine
+
+    text = " ".join(question or []).strip()
+    for a in answer or []:
+        if "=" not in a:
+            raise AssistantError(f"--answer {a}: expected FACT=VALUE, e.g. --answer spike_batch_specific=yes")
+    report = consult(text, attachments=attach or [], answers=answer or [], progress=_progress_printer())
+    if as_json:
+        from assistant.render.json import render_json
+        sys.stdout.write(render_json(report) + "\n")
+    else:
+        from assistant.render.text import render_text
+        sys.stdout.write(render_text(report))
+
+
