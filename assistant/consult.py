@@ -324,8 +324,10 @@ def rank_questions(eng: Engine, rb: RuleBase, vocab: Vocabulary, facts: list[Fac
             after = _scores(eng)
             eng.retract(fid)
             eng.run()
-            change = {k: after.get(k, 0.0) - base.get(k, 0.0) for k in _candidates(base, after)}
-            deltas.append(sum(abs(v) for v in change.values()) + (0.5 if _top(after) != _top(base) else 0.0))
+            judged = _candidates(base, after)
+            change = {k: after.get(k, 0.0) - base.get(k, 0.0) for k in judged}
+            flipped = _top(after, judged) != _top(base, judged)
+            deltas.append(sum(abs(v) for v in change.values()) + (0.5 if flipped else 0.0))
             moved.update(k for k, v in change.items() if abs(v) >= 0.05)
         value = sum(deltas) / len(deltas)
         if value < 0.05:
@@ -341,14 +343,13 @@ def _candidates(base: dict[str, float], after: dict[str, float]) -> set[str]:
     """The conclusions a question is judged on: those already in play.
 
     An answer that would only conjure a conclusion nothing points to yet does
-    not separate the causes at hand; with nothing in play, every change counts.
+    not separate the causes at hand, so it is not worth asking.
     """
-    live = {k for k, v in base.items() if v > THRESHOLD}
-    return live if live else set(base) | set(after)
+    return {k for k, v in base.items() if v > THRESHOLD}
 
 
-def _top(scores: dict[str, float]) -> str | None:
-    live = {k: v for k, v in scores.items() if v > THRESHOLD}
+def _top(scores: dict[str, float], among: set[str]) -> str | None:
+    live = {k: v for k, v in scores.items() if v > THRESHOLD and k in among}
     return max(live, key=live.get) if live else None
 
 

@@ -23,7 +23,7 @@ EXIT_INPUT = 2
 
 # One module per command group; each registers its commands on `app` when imported.
 # Keep these imports cheap: a command imports its heavy dependencies inside its body.
-from assistant.cli import ask, rules  # noqa: E402,F401  (registration)
+from assistant.cli import ask, explain, rules  # noqa: E402,F401  (registration)
 
 
 def _run(argv: list[str] | None = None) -> int:
