@@ -1,0 +1,54 @@
+"""The user's words land on the same symptom facts whatever the wording, case, typos or
+metric-name spelling; negations do not."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.words import facts_from_words
+
+
+def names(text: str) -> set[str]:
+    return {f.name for f in facts_from_words(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "loss went to nan", "Loss becomes NaN at step 200", "my LOSS IS NAN", "los goes nan after a while",
+    "train/loss is inf at step 30", "the train_loss turned into NaN", "eval/loss = nan", "eval_loss is nan",
+])
+def test_loss_nan_variants(text: str) -> None:
+    assert "user.loss_nan" in names(text)
+
+
+@pytest.mark.parametrize("text", ["grad_norm is nan", "gradient norm became inf", "grad nrom is nan", "train/grad_norm: nan"])
+def test_grad_norm_nan_variants(text: str) -> None:
+    assert "user.grad_norm_nan" in names(text)
+
+
+@pytest.mark.parametrize("text,fact", [
+    ("model keeps saying the same thing", "user.same_output"),
+    ("killed with -9", "user.killed"),
+    ("the process prints Killed and exits", "user.killed"),
+    ("CUDA OOM at step 1", "user.cuda_oom"),
+    ("torch.OutOfMemoryError on the first batch", "user.cuda_oom"),
+    ("reward stuck at zero", "user.reward_zero"),
+    ("hangs with 8 GPUs", "user.hang"),
+    ("hangs with 8 GPUs", "user.multi_gpu"),
+    ("the loss keeps spiking", "user.loss_spikes"),
+    ("eval loss is increasing while train loss drops", "user.eval_rising"),
+])
+def test_phrases(text: str, fact: str) -> None:
+    assert fact in names(text)
+
+
+@pytest.mark.parametrize("text", ["no nan so far, loss looks fine", "there is not a single NaN"])
+def test_negated_nan_is_not_a_symptom(text: str) -> None:
+    assert "user.loss_nan" not in names(text) and "user.nan_general" not in names(text)
+
+
+def test_each_fact_carries_the_words_that_matched() -> None:
+    fact = next(f for f in facts_from_words("my loss went to NaN") if f.name == "user.loss_nan")
+    assert fact.source == "question" and fact.value["words"]
+
+
+def test_empty_question_gives_nothing() -> None:
+    assert facts_from_words("   ") == []
