@@ -43,7 +43,9 @@ def ask_cmd(
     attach: Optional[List[Path]] = typer.Option(None, "--attach", "-a", help="Log, trainer_state.json, config, traceback, run folder. Repeatable."),
     answer: Optional[List[str]] = typer.Option(None, "--answer", help="Answer a follow-up question: FACT=VALUE. Repeatable."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON (shared/spec/report.schema.json)."),
-    no_probe: bool = typer.Option(False, "--no-probe", help="Do not look at this machine's GPUs."),
+    no_probe: bool = typer.Option(False, "--no-probe", help="Do not probe this machine (its facts are used only when it has a GPU and no probe report is attached)."),
+    gpu_memory: Optional[float] = typer.Option(None, "--gpu-memory", help="GPU memory per device in GiB, to estimate whether an attached config fits."),
+    llm: bool = typer.Option(True, "--llm/--no-llm", help="Phrase the answer with the configured LLM (only when one is configured)."),
 ) -> None:
     """Diagnose a run once: ranked causes, evidence, fixes, and the questions worth answering."""
     from assistant.consult import consult  # the consultation pulls in readers, detectors, engine
@@ -52,7 +54,17 @@ def ask_cmd(
     for a in answer or []:
         if "=" not in a:
             raise AssistantError(f"--answer {a}: expected FACT=VALUE, e.g. --answer spike_batch_specific=yes")
-    report = consult(text, attachments=attach or [], answers=answer or [], progress=_progress_printer())
+    # Probe hook (issue 5): this machine's probe.* facts and the memory estimate of an attached config
+    # (estimate.*, model.*); assistant/probes/extra_facts.py says which machine the facts describe.
+    from assistant.probes.extra_facts import extra_facts
+    extra = extra_facts(attach or [], probe=not no_probe, gpu_memory_gib=gpu_memory)
+    report = consult(text, attachments=attach or [], answers=answer or [], extra_facts=extra,
+                     progress=_progress_printer())
+    # LLM hook (issue 4): report.answer phrased by the configured endpoint, grounded and validated;
+    # nothing is imported or sent unless OPENAI_API_KEY/OPENAI_BASE_URL or config [llm] set one up.
+    if llm:
+        from assistant.llm import phrase_report
+        phrase_report(report)
     if as_json:
         from assistant.render.json import render_json
         sys.stdout.write(render_json(report) + "\n")
