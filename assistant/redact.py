@@ -1,7 +1,8 @@
 """Secrets out of everything that leaves the process or is printed.
 
-Logs and configs carry tokens (HF, OpenAI, Slack, W&B, GitHub, AWS, bearer
-headers, passwords in URLs). Each pattern keeps a short recognisable prefix so
+Logs and configs carry tokens (HF, OpenAI, Anthropic, Slack tokens and webhooks,
+W&B, GitHub, GitLab, npm, Stripe, AWS, Google, JWTs, bearer headers, private keys,
+passwords in URLs). Each pattern keeps a short recognisable prefix so
 a person can tell what was removed.
 """
 from __future__ import annotations
@@ -18,8 +19,13 @@ SECRET_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     ("github", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b"), "gh*_***"),
     ("aws_key", re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), "AKIA***"),
     ("aws_secret", re.compile(r"(?i)(aws_secret_access_key\s*[=:]\s*)[A-Za-z0-9/+=]{40}"), r"\1***"),
-    ("google", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), "AIza***"),
+    ("google", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"), "AIza***"),  # may end in '-': no \b
     ("anthropic", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{20,}\b"), "sk-ant-***"),
+    ("gitlab", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}"), "glpat-***"),
+    ("npm", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), "npm_***"),
+    ("stripe", re.compile(r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}\b"), "stripe_***"),
+    ("slack_webhook", re.compile(r"(https://hooks\.slack\.com/(?:services|workflows|triggers)/)[A-Za-z0-9/_\-]+"),
+     r"\1***"),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\b"), "eyJ***"),
     ("bearer", re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/\-]{12,}=*"), r"\1***"),
     ("url_password", re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)[^\s@/]+(@)"), r"\1***\2"),

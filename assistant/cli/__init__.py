@@ -16,14 +16,21 @@ from assistant.errors import AssistantError
 
 __all__ = ["app", "main", "ask_main"]
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, invoke_without_command=True, pretty_exceptions_enable=False,
                   help="Training Stability Assistant: why a fine-tuning run fails, and what to change.")
+
+
+@app.callback()
+def _chat_by_default(ctx: typer.Context) -> None:
+    """With no subcommand, `assistant` opens the chat."""
+    if ctx.invoked_subcommand is None:
+        chat.run_chat()
 
 EXIT_INPUT = 2
 
 # One module per command group; each registers its commands on `app` when imported.
 # Keep these imports cheap: a command imports its heavy dependencies inside its body.
-from assistant.cli import ask, explain, rules  # noqa: E402,F401  (registration)
+from assistant.cli import ask, bot, chat, explain, kb, probe, rules, serve  # noqa: E402,F401  (registration)
 
 
 def _run(argv: list[str] | None = None) -> int:
