@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 from array import array
+from itertools import repeat
+from operator import ge, getitem, sub
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
@@ -129,23 +131,43 @@ class MetricSeries:
         self._pending = (list(steps[i:]), list(values[i:]), list(lines[i:]))
 
     def _merge(self) -> None:
-        """Halve the kept points (pairs -> the more extreme one) and double the bucket size."""
+        """Halve the kept points (pairs -> the more extreme one) and double the bucket size.
+
+        Written with C-level ``map`` over whole arrays: this runs on the full capacity
+        each time a big series fills up.
+        """
         vals = self._values
-        finite = sorted(v for v in vals if v - v == 0.0)
+        finite = sorted(filter(_finite, vals))
         self._centre = centre = finite[len(finite) // 2] if finite else 0.0
         n = len(vals) - (len(vals) % 2)
-        steps, values, lines = array("q"), array("d"), array("q")
-        for i in range(0, n, 2):
-            pick = i + _most_extreme(vals[i:i + 2], centre)
-            steps.append(self._steps[pick])
-            values.append(vals[pick])
-            lines.append(self._lines[pick])
+        # distance from the centre; NaN (whose distance is NaN) becomes inf, so it is kept
+        dist = list(map(min, repeat(math.inf), map(abs, map(sub, vals[:n], repeat(centre)))))
+        first_wins = list(map(ge, dist[0::2], dist[1::2]))
+
+        def pick(a: array) -> array:
+            return array(a.typecode, map(getitem, zip(a[1:n:2], a[0:n:2]), first_wins))
+
+        steps, values, lines = pick(self._steps), pick(vals), pick(self._lines)
         if n < len(vals):
             steps.append(self._steps[-1])
             values.append(vals[-1])
             lines.append(self._lines[-1])
         self._steps, self._values, self._lines = steps, values, lines
         self._bucket *= 2
+        self.decimated = True
+
+    def expect(self, total: int) -> None:
+        """Hint: about ``total`` points will be added. A series that would overflow then
+        starts with buckets of the final size, instead of refilling and halving its
+        capacity several times (the bulk of the cost on a multi-GB log)."""
+        if self._bucket > 1 or total <= self.capacity:
+            return
+        bucket = 1
+        while total / bucket > self.capacity * 0.75:
+            bucket *= 2
+        finite = sorted(filter(_finite, self._values))
+        self._centre = finite[len(finite) // 2] if finite else 0.0
+        self._bucket = bucket
         self.decimated = True
 
     def __len__(self) -> int:
@@ -169,6 +191,10 @@ class MetricSeries:
 
     def finite_values(self) -> list[float]:
         return [p.value for p in self if math.isfinite(p.value)]
+
+
+def _finite(v: float) -> bool:
+    return v - v == 0.0
 
 
 def _most_extreme(values: Sequence[float], centre: float) -> int:

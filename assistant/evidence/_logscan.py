@@ -1,0 +1,659 @@
+"""Streaming scan of console output: metric dict lines, progress bars, signatures, exceptions.
+
+Used by the stdout-log, traceback and W&B readers. A training log can be many
+gigabytes, so the scan works on binary chunks and keeps Python work per logged
+step to a few C-level calls:
+
+* each chunk is cut after its last line break (``\\n`` or tqdm's ``\\r``) and the
+  rest carried into the next, so no record is split;
+* ``parse_buffer`` splits a buffer at every ``{'`` / ``{"`` (one C-level regex
+  split); each piece is a dict body, then the gap up to the next dict. A body's
+  fields come apart with ``translate/replace/split`` and ``map(float, ...)``
+  (``ast.literal_eval`` would run at ~9 MB/s). The step of a dict line comes
+  from the last tqdm bar in the gap before it, found with ``rfind(b"| ")``;
+* only gaps holding more than progress bars (usually a tiny share of a log)
+  are searched for error signatures and exception lines;
+* ``parse_buffer`` is a pure function of the buffer, so big files are parsed by
+  a pool of worker processes while this process assembles the results in file
+  order (steps, series, run facts): the parse is ~80% of the work.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+from array import array
+from bisect import bisect_right
+from collections import deque
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from itertools import accumulate, compress, repeat
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from assistant.engine.facts import Fact
+from assistant.evidence._input import check_file, open_input
+from assistant.evidence._records import (
+    NONE, STEP_KEYS, SUMMARY, SWIFT_STEP_KEY, TRAIN, RunTracker, is_metric, record_kind,
+)
+from assistant.evidence._signatures import SignatureScan, load_signatures
+from assistant.evidence._text import ANSI_RE, RANK_RE, clean_text, fragment_at, source
+from assistant.evidence.series import Reading, canonical_metric
+
+__all__ = ["LogScanner", "scan_file", "parse_buffer", "parse_range", "exception_in", "looks_like_metrics", "CHUNK_SIZE"]
+
+CHUNK_SIZE = 8 * 1024 * 1024
+MAX_CARRY = 4 * 1024 * 1024  # a "line" longer than this is processed without waiting for its end
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, starting worker processes costs more than it saves
+MAX_WORKERS = 4
+MAX_EXCEPTIONS = 20
+
+_DICT_SPLIT = re.compile(rb"\{(?=['\"])")
+_QUOTES = b"'\""
+_PAIR = re.compile(rb"""['"]([^'"]+)['"]\s*:\s*['"]?([^,'"}]*)""")
+# The counter of a tqdm bar from its `| `: `| 60/500 [02:41<19:45,  2.69s/it]`. The rate unit
+# tells iteration bars (training, eval) from data bars (`examples/s`, `MB/s`).
+_BAR = re.compile(rb"\| *(\d+)/(\d+) \[[^\]\r\n]{0,120}?(?:it/s|s/it)")
+# Bytes progress bars are made of: a gap holding only these holds no message worth reading.
+_BAR_BYTES = b"0123456789 \t\r\n%|/[]<>:,.?#its" + bytes(range(0x88, 0x90)) + b"\xe2\x96"
+_EXC_HINT = re.compile(rb"(?:Error|Exception|Interrupt)\b")
+# A Python exception line: `torch.OutOfMemoryError: CUDA out of memory...`, `KeyError: 'x'`.
+_EXCEPTION_LINE = re.compile(
+    rb"((?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Za-z_][A-Za-z0-9_]*(?:Error|Exception|Interrupt))(?::[ \t]*(.*?))?[ \t]*")
+_MAX_STEPS = re.compile(rb"(?:Maximum number of steps set at|total_num_steps:?)\s*(\d[\d_,]*)")
+_METRIC_HINT = re.compile(rb"""['"](?:loss|eval_loss|grad_norm|learning_rate|train_runtime)['"]\s*:""")
+_TRL_HINTS = ("entropy", "mean_token_accuracy", "num_tokens", "frac_reward_zero_std", "kl")
+_TRL_PREFIXES = ("rewards/", "completions/", "logps/", "logits/", "clip_ratio")
+_AXOLOTL_PREFIXES = ("memory/max_active", "memory/max_mem_active", "tokens/train_per_sec")
+
+
+def looks_like_metrics(head: bytes) -> bool:
+    """Whether a file's head holds metric dict lines or training progress bars."""
+    return bool(_METRIC_HINT.search(head) or _BAR.search(head))
+
+
+def exception_in(raw: bytes) -> tuple[str, str] | None:
+    """(type, message) when a visible line is a Python exception line, else None."""
+    if b"\x1b" in raw:
+        raw = ANSI_RE.sub(b"", raw)
+    raw = RANK_RE.sub(b"", raw)
+    if raw[:1].isspace():  # traceback frames and source lines are indented
+        return None
+    m = _EXCEPTION_LINE.fullmatch(raw.rstrip())
+    if m is None:
+        return None
+    message = (m[2] or b"").decode("utf-8", "replace").strip()
+    return m[1].decode("ascii", "replace"), message[:300].rstrip()
+
+
+# -- parsing a buffer (pure; runs in worker processes for big files) ---------------------------
+
+@dataclass
+class Layout:
+    """How to read dicts with one exact key tuple: their kind, metric columns, step fields."""
+
+    kind: str
+    numeric: list[int]  # positions of the metric values among the dict's values
+    names: list[str]  # canonical metric name per numeric column
+    step_idx: int | None  # position of an explicit `step` / `global_step` value
+    swift_idx: int | None  # position of ms-swift's `global_step/max_steps` ("9/547")
+    epoch_col: int | None  # numeric column holding `epoch`
+
+
+@dataclass
+class Part:
+    """The records of one layout within a buffer, in order; values as columns.
+
+    A column is an ``array('d')``, or a list holding None where a record's value
+    could not be read (a field that is usually a number and was not, this once).
+    """
+
+    layout: Layout
+    columns: list[Any] = field(default_factory=list)
+    steps_raw: list[bytes] = field(default_factory=list)  # explicit step field per record, if any
+
+
+@dataclass
+class Parsed:
+    """What ``parse_buffer`` found in one buffer; line numbers are relative to its start."""
+
+    size: int  # bytes in the buffer
+    newlines: int
+    parts: list[Part]
+    order: array  # part index of each record, in file order
+    lines: array  # newlines before each record
+    bars: list[tuple[int, int] | None]  # last iteration bar (N, M) before each record
+    tail_bar: tuple[int, int] | None  # last bar after the last record
+    cut: int = 0
+    unparsed: int = 0
+    hits: dict[str, Any] = field(default_factory=dict)  # signature -> first hit (SignatureScan.hits)
+    exceptions: list[tuple[str, str, int, str]] = field(default_factory=list)
+    max_steps: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _layout(keys: tuple[bytes, ...], vals: Any) -> Layout:
+    raw_names = [k.decode("utf-8", "replace").strip() for k in keys]
+    names = [canonical_metric(n) for n in raw_names]
+    kind = record_kind(names)
+    numeric: list[int] = []
+    metric_names: list[str] = []
+    step_idx = swift_idx = epoch_col = None
+    for i, (raw, name) in enumerate(zip(raw_names, names)):
+        if raw == SWIFT_STEP_KEY:
+            swift_idx = i
+        elif _number(vals[i]) is None:
+            continue
+        elif name in STEP_KEYS:
+            step_idx = i
+        elif kind != SUMMARY and is_metric(kind, name):
+            if name == "epoch":
+                epoch_col = len(numeric)
+            numeric.append(i)
+            metric_names.append(name)
+    return Layout(kind, numeric, metric_names, step_idx, swift_idx, epoch_col)
+
+
+def _getter(idx: list[int]) -> Callable[[Any], tuple]:
+    if len(idx) == 1:
+        i = idx[0]
+        return lambda vals: (vals[i],)
+    return itemgetter(*idx) if idx else (lambda vals: ())
+
+
+def _last_bar(text: bytes) -> tuple[int, int] | None:
+    """(N, M) of the last iteration bar in ``text``: `| 60/500 [02:41<19:45,  2.69s/it]`."""
+    i = text.rfind(b"| ")
+    if i == -1:
+        return None
+    j = text.find(b" [", i, i + 48)
+    # the rate unit (it/s, s/it) tells iteration bars from data bars (examples/s, MB/s)
+    if j == -1 or text.find(b"it", j, j + 64) == -1:
+        return None
+    n, _, m = text[i + 2:j].partition(b"/")
+    try:
+        return int(n), int(m)
+    except ValueError:
+        return None
+
+
+def parse_buffer(buf: bytes) -> Parsed:
+    """Records, bars, signatures and exceptions of a buffer of complete lines.
+
+    The loop below runs once per logged dict of a multi-GB log, so it is written
+    for speed: locals only, one C-level call per job, values converted per column.
+    """
+    pieces = _DICT_SPLIT.split(buf)
+    newlines = [0, *accumulate(map(bytes.count, pieces, repeat(b"\n")))]  # before piece k: newlines[k]
+    # key tuple -> (part index, values getter, raw rows or None for non-records, values matcher)
+    layouts: dict[tuple[bytes, ...], tuple[int, Callable[[Any], tuple], list | None, Callable]] = {}
+    parts: list[Part] = []
+    raw_rows: list[list] = []
+    order, lines = array("i"), array("q")
+    bars: list[tuple[int, int] | None] = []
+    texts = [pieces[0]]  # texts[k]: the text outside records that piece k ends with
+    has_esc = b"\x1b" in buf
+    cut = unparsed = 0
+    bar = _last_bar(pieces[0])
+    layouts_get, order_append, lines_append = layouts.get, order.append, lines.append
+    bars_append, texts_append = bars.append, texts.append
+    same_layout: Callable[[bytes], Any] = _no_match
+    entry: tuple = ()
+    for k in range(1, len(pieces)):
+        piece = pieces[k]
+        body, brace, gap = piece.partition(b"}")
+        if b"\n" in body or b"\r" in body:  # no closing brace on this line: read the complete fields
+            stop = min(i for i in (body.find(b"\n"), body.find(b"\r")) if i != -1)
+            body, gap, brace = body[:stop], piece[stop:], b""
+        if has_esc and b"\x1b" in body:
+            body = ANSI_RE.sub(b"", body)
+        m = same_layout(body)  # most dicts have the keys of the one before: one C-level match
+        if m is not None:
+            vals = m.groups()
+        else:
+            items = body.translate(None, _QUOTES).replace(b": ", b", ").split(b", ")
+            keys = tuple(items[0::2])
+            entry = layouts_get(keys) if len(items) & 1 == 0 else None
+            if entry is None:
+                entry, vals = _slow_layout(body, items, layouts, parts, raw_rows)
+            else:
+                vals = items[1::2]
+            same_layout = entry[3]
+        index, getter, rows, _ = entry
+        if rows is None:  # not a metrics dict: its text is ordinary text
+            texts_append(b"{" + piece)
+            bar = _last_bar(gap) or bar
+            continue
+        rows.append(getter(vals))
+        cut += not brace
+        order_append(index)
+        lines_append(newlines[k])
+        bars_append(bar)
+        bar = _last_bar(gap)
+        texts_append(gap)
+    for part, rows in zip(parts, raw_rows):
+        if rows is not None:
+            unparsed += _fill(part, rows)
+    parsed = Parsed(len(buf), newlines[-1], parts, order, lines, bars, bar, cut, unparsed)
+    _scan_texts(parsed, texts, newlines)
+    return parsed
+
+
+def _slow_layout(body: bytes, items: list[bytes], layouts: dict, parts: list[Part],
+                 raw_rows: list) -> tuple[tuple[int, Callable[[Any], tuple], list | None, Callable], Any]:
+    """The layout entry of a dict seen for the first time, or whose values hold ", " or ": "."""
+    if len(items) & 1 == 0 and len(items) > 1:
+        keys, vals = tuple(items[0::2]), items[1::2]
+    else:
+        found = _PAIR.findall(body)
+        keys, vals = tuple(f[0] for f in found), [f[1] for f in found]
+    entry = layouts.get(keys)
+    if entry is None:
+        layout = _layout(keys, vals)
+        record = layout.kind != NONE
+        getter = _getter(layout.numeric + [i for i in (layout.step_idx, layout.swift_idx) if i is not None])
+        rows: list | None = [] if record else None
+        entry = layouts[keys] = (len(parts), getter, rows, _values_pattern(keys).match)
+        parts.append(Part(layout))
+        raw_rows.append(rows)
+    return entry, vals
+
+
+def _no_match(body: bytes) -> None:
+    return None
+
+
+def _values_pattern(keys: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """A regex matching a dict body with exactly these keys, capturing the values (quotes off)."""
+    fields = (b"""['"]%s['"]\\s*:\\s*['"]?([^,'"]*)['"]?""" % re.escape(k) for k in keys)
+    return re.compile(b", ".join(fields) + rb"\s*\Z")
+
+
+def _fill(part: Part, rows: list[tuple]) -> int:
+    """Columns of floats from the raw rows; returns how many rows had no readable value."""
+    layout = part.layout
+    n = len(layout.numeric)
+    cols = list(zip(*rows)) if rows else []
+    part.steps_raw = list(cols[n]) if len(cols) > n else []
+    bad_rows: set[int] = set()
+    for col in cols[:n]:
+        try:
+            part.columns.append(array("d", map(float, col)))
+        except ValueError:
+            values = [_number(v) for v in col]
+            bad_rows.update(i for i, v in enumerate(values) if v is None)
+            part.columns.append(values)
+    unreadable = sum(1 for i in bad_rows if all(c[i] is None for c in part.columns))
+    if layout.kind != SUMMARY and not n:
+        unreadable += len(rows)
+    return unreadable
+
+
+def _scan_texts(parsed: Parsed, texts: list[bytes], text_lines: list[int]) -> None:
+    """Signatures, exception lines and max-steps markers in the text outside records."""
+    # texts that are more than progress bars (C-level: translate each, keep the non-empty)
+    keep = list(compress(range(len(texts)), map(bytes.translate, texts, repeat(None), repeat(_BAR_BYTES))))
+    if not keep:
+        return
+    scan = SignatureScan(load_signatures())
+    text = b"\n".join(texts[i] for i in keep)
+    offsets = [0, *accumulate(len(texts[i]) + 1 for i in keep)][:-1]
+
+    def where(o: int) -> tuple[bytes, int, int]:
+        """(its text, offset inside it, line number) of an offset into ``text``."""
+        j = bisect_right(offsets, o) - 1
+        t, local = texts[keep[j]], o - offsets[j]
+        return t, local, text_lines[keep[j]] + t.count(b"\n", 0, local) + 1
+
+    def locate(o: int) -> tuple[int, str]:
+        t, local, line = where(o)
+        a, b = fragment_at(t, local)
+        return line, clean_text(t[a:b])
+
+    scan.scan(text, locate)
+    parsed.hits = scan.hits
+    seen: set[tuple[int, int]] = set()
+    known: set[tuple[str, str]] = set()
+    for m in _EXC_HINT.finditer(text):
+        if len(parsed.exceptions) >= MAX_EXCEPTIONS:
+            break
+        t, local, line = where(m.start())
+        a, b = fragment_at(t, local)
+        if (id(t), a) in seen:
+            continue
+        seen.add((id(t), a))
+        exc = exception_in(t[a:b])
+        if exc is not None and exc not in known:
+            known.add(exc)
+            parsed.exceptions.append((exc[0], exc[1], line, clean_text(t[a:b])))
+    for m in _MAX_STEPS.finditer(text):
+        parsed.max_steps.append((int(m[1].replace(b"_", b"").replace(b",", b"")), where(m.start())[2]))
+
+
+def _number(raw: bytes) -> float | None:
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+# -- assembling parsed buffers in file order ---------------------------------------------------
+
+class LogScanner:
+    """Feed console bytes chunk by chunk (or parsed buffers); ``finish()`` adds the facts."""
+
+    def __init__(self, reading: Reading, name: str, total_bytes: int | None = None) -> None:
+        self.reading = reading
+        self.name = name
+        self._total_bytes = total_bytes  # lets a new series size its buckets for the whole file
+        self._bytes_seen = 0
+        self.run = RunTracker(name)
+        self._carry = b""
+        self._line_base = 0  # newlines before the next buffer
+        self._train_total: int | None = None  # M of the training bar `N/M`
+        self._bar_carry: tuple[int, int] | None = None  # last bar after the last record so far
+        self._known_step: int | None = None  # last step read from a key or a bar
+        self._interval = 1
+        self._steps_per_epoch: float | None = None
+        self._swift = False
+        self._cut = 0
+        self._unparsed = 0
+        self._hits = SignatureScan(load_signatures())
+        self._exceptions: dict[tuple[str, str], tuple[int, str]] = {}
+
+    def feed(self, data: bytes) -> None:
+        """Add raw bytes: the complete lines are parsed now, a partial last line waits."""
+        buf = self._carry + data if self._carry else data
+        cut = max(buf.rfind(b"\n"), buf.rfind(b"\r")) + 1
+        if cut == 0 and len(buf) < MAX_CARRY:
+            self._carry = buf
+            return
+        cut = cut or len(buf)
+        self._carry = buf[cut:]
+        self.add(parse_buffer(buf[:cut] if cut < len(buf) else buf))
+
+    def finish(self) -> None:
+        """Parse what is still carried and add the facts and warnings to the reading."""
+        if self._carry:
+            self.add(parse_buffer(self._carry))
+            self._carry = b""
+        self.reading.facts.extend(self.facts())
+        self.reading.warnings.extend(self._warnings())
+
+    def add(self, p: Parsed) -> None:
+        """Fold one parsed buffer into the reading, in file order."""
+        base = self._line_base + 1
+        parts = p.parts
+        steps: list[list[int]] = [[] for _ in parts]
+        rows = [0] * len(parts)
+        kinds = [part.layout.kind for part in parts]
+        explicit = [part.layout.step_idx is not None or part.layout.swift_idx is not None for part in parts]
+        run = self.run
+        total, last = self._train_total, run.last_step
+        bars = p.bars
+        if bars and bars[0] is None:
+            bars = [self._bar_carry, *bars[1:]]
+        for n, (pi, bar) in enumerate(zip(p.order, bars)):
+            row = rows[pi]
+            rows[pi] = row + 1
+            kind = kinds[pi]
+            if kind == TRAIN:
+                if explicit[pi]:
+                    step = self._known(self._explicit(parts[pi], row), parts[pi], row)
+                elif bar is not None and (bar[1] == total or total is None) and (last is None or bar[0] > last):
+                    if total is None:
+                        total = self._train_total = bar[1]
+                        run.note_max_steps(total, base + p.lines[n])
+                    step = bar[0]
+                    if self._known_step is not None and step > self._known_step:
+                        self._interval = step - self._known_step
+                    self._known_step = step
+                else:
+                    step = self._guess(parts[pi], row, last)
+                last = step
+            elif kind == SUMMARY:
+                step = 0
+            else:
+                step = self._explicit(parts[pi], row) if explicit[pi] else None
+                if step is None:
+                    step = last or 0
+            steps[pi].append(step)
+        self._finish_buffer(p, steps, last)
+
+    def _finish_buffer(self, p: Parsed, steps: list[list[int]], last: int | None) -> None:
+        base = self._line_base + 1
+        self._bytes_seen += p.size
+        run = self.run
+        records: list[list[int]] = [[] for _ in p.parts]  # record numbers of each part, in order
+        lines: list[list[int]] = [[] for _ in p.parts]
+        for n, (pi, nl) in enumerate(zip(p.order, p.lines)):
+            records[pi].append(n)
+            lines[pi].append(base + nl)
+        owners: dict[str, list[tuple[int, int]]] = {}  # metric -> (part, column) holding it
+        for pi, part in enumerate(p.parts):
+            if not lines[pi]:
+                continue
+            kind = part.layout.kind
+            if kind == TRAIN:
+                run.steps_logged += len(lines[pi])
+            elif kind == SUMMARY:
+                run.summary(lines[pi][-1])
+                continue
+            else:
+                run.eval(lines[pi][0])
+            for c, name in enumerate(part.layout.names):
+                owners.setdefault(name, []).append((pi, c))
+            if part.layout.swift_idx is not None:  # ms-swift's "9/547": steps done / max steps
+                self._swift = True
+                total = part.steps_raw[0].partition(b"/")[2].strip()
+                if total.isdigit():
+                    run.note_max_steps(int(total), lines[pi][0])
+            epoch = self._epoch(part, len(steps[pi]) - 1)
+            if kind == TRAIN and epoch and self._known_step == steps[pi][-1]:
+                self._steps_per_epoch = steps[pi][-1] / epoch
+        for name, holders in owners.items():
+            if len(holders) == 1:
+                (pi, c), = holders
+                self._store(name, steps[pi], p.parts[pi].columns[c], lines[pi])
+            else:  # dicts of several layouts share this metric: merge them back into file order
+                merged = sorted((records[pi][r], steps[pi][r], v, lines[pi][r])
+                                for pi, c in holders for r, v in enumerate(p.parts[pi].columns[c]))
+                self._store(name, [m[1] for m in merged], [m[2] for m in merged], [m[3] for m in merged])
+        if p.order:
+            train_last = [lines[pi][-1] for pi, part in enumerate(p.parts) if lines[pi] and part.layout.kind == TRAIN]
+            if train_last:
+                run.last_step, run.last_line = last, max(train_last)
+            self._bar_carry = p.tail_bar
+        elif p.tail_bar is not None:
+            self._bar_carry = p.tail_bar
+        self._cut += p.cut
+        self._unparsed += p.unparsed
+        self._merge_hits(p.hits, base - 1)
+        for etype, message, nl, text in p.exceptions:
+            if (etype, message) not in self._exceptions and len(self._exceptions) < MAX_EXCEPTIONS:
+                self._exceptions[(etype, message)] = (base - 1 + nl, text)
+        for value, nl in p.max_steps:
+            run.note_max_steps(value, base - 1 + nl)
+        self._line_base += p.newlines
+
+    def _explicit(self, part: Part, row: int) -> int | None:
+        layout = part.layout
+        raw = part.steps_raw[row]
+        if layout.step_idx is not None:
+            v = _number(raw)
+            return int(v) if v is not None and v == v else None
+        done = raw.partition(b"/")[0].strip()
+        return int(done) if done.isdigit() else None
+
+    def _epoch(self, part: Part, row: int) -> float | None:
+        col = part.layout.epoch_col
+        return part.columns[col][row] if col is not None and row >= 0 else None
+
+    def _known(self, step: int | None, part: Part, row: int) -> int:
+        """A step read from a key: it also teaches the logging interval and steps per epoch."""
+        if step is None:
+            return self._guess(part, row, self.run.last_step)
+        if self._known_step is not None and step > self._known_step:
+            self._interval = step - self._known_step
+        self._known_step = step
+        epoch = self._epoch(part, row)
+        if epoch and epoch > 0:
+            self._steps_per_epoch = step / epoch
+        return step
+
+    def _guess(self, part: Part, row: int, last: int | None) -> int:
+        """No key, no bar: epoch x steps per epoch when known, else the previous step plus the interval."""
+        epoch = self._epoch(part, row)
+        if epoch and self._steps_per_epoch:
+            derived = round(epoch * self._steps_per_epoch)
+            if last is None or derived > last:
+                return derived
+        return (last or 0) + self._interval
+
+    def _store(self, name: str, steps: list[int], values: Any, lines: list[int]) -> None:
+        """Add one metric's values of a buffer; None marks a value that could not be read."""
+        self.run.metric(name, lines[0])
+        s = self.reading.series_for(name)
+        if not s.count and self._total_bytes:
+            s.expect(int(len(steps) * 1.2 * self._total_bytes / max(self._bytes_seen, 1)))
+        if isinstance(values, array) or None not in values:
+            s.extend(steps, values, lines)
+        else:
+            keep = [i for i, v in enumerate(values) if v is not None]
+            s.extend([steps[i] for i in keep], [values[i] for i in keep], [lines[i] for i in keep])
+
+    def _merge_hits(self, hits: dict[str, Any], base: int) -> None:
+        for fact, hit in hits.items():
+            mine = self._hits.hits.get(fact)
+            if mine is None:
+                hit.line += base
+                self._hits.hits[fact] = hit
+            else:
+                mine.count += hit.count
+
+    # -- results -------------------------------------------------------------------------------
+
+    def facts(self) -> list[Fact]:
+        out = self.run.facts()
+        out.extend(self._hits.facts(self.name))
+        for (etype, message), (line, text) in self._exceptions.items():
+            out.append(Fact("log.exception", {"type": etype, "message": message, "line": text},
+                            source(self.name, line)))
+        framework = self._framework()
+        if framework:
+            out.append(Fact("log.framework", framework, self.name))
+        return out
+
+    def _framework(self) -> str | None:
+        hits = self._hits.hits
+        names = self.run.metrics
+        if self._swift:
+            return "swift"
+        if "log.axolotl" in hits or any(n.startswith(_AXOLOTL_PREFIXES) for n in names):
+            return "axolotl"
+        if "log.unsloth" in hits:
+            return "unsloth"
+        if "log.llamafactory" in hits:
+            return "llamafactory"
+        if not self.run.seen:
+            return None
+        if any(n in _TRL_HINTS or n.startswith(_TRL_PREFIXES) for n in names):
+            return "trl"
+        return "hf"
+
+    def _warnings(self) -> list[str]:
+        out = []
+        if self._unparsed:
+            out.append(f"{self.name}: {self._unparsed} metric lines could not be parsed")
+        if self._cut:
+            out.append(f"{self.name}: {self._cut} metric lines were cut off; their complete fields were read")
+        return out
+
+
+# -- driving a file ----------------------------------------------------------------------------
+
+def scan_file(path: Path, reading: Reading, name: str, progress: Callable[[int, int], None] | None = None,
+              chunk_size: int = CHUNK_SIZE, workers: int | None = None) -> LogScanner:
+    """Stream a whole file through a LogScanner into ``reading``.
+
+    ``workers`` None picks worker processes for files of PARALLEL_MIN_BYTES and more
+    on machines with several cores; 0 parses in this process.
+    """
+    total = check_file(path)
+    scanner = LogScanner(reading, name, total)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS) if total >= PARALLEL_MIN_BYTES else 0
+    pool = _pool(workers) if workers > 1 else None
+    if pool is None:
+        with open_input(path) as f:
+            done = 0
+            while chunk := f.read(chunk_size):
+                scanner.feed(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+    else:
+        ranges = [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)]
+        with pool:
+            for parsed, end in _in_order(pool, str(path), ranges, window=2 * workers):
+                scanner.add(parsed)
+                if progress is not None:
+                    progress(end, total)
+    scanner.finish()
+    return scanner
+
+
+def _pool(workers: int) -> Executor | None:
+    """Worker processes, or None to parse in this process.
+
+    Workers are forked: they need nothing but ``parse_range`` and what is already
+    imported, and unlike spawn/forkserver a fork does not re-run the caller's main
+    script. Forking a process that runs other threads (the TUI) is unsafe, so then,
+    and off Linux, parsing stays in this process.
+    """
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return None
+    import multiprocessing  # here, not at the top: only big files pay for the import
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    except (OSError, ValueError):  # no process support here
+        return None
+
+
+def _in_order(pool: Executor, path: str, ranges: list[tuple[int, int]], window: int) -> Iterator[tuple[Parsed, int]]:
+    """(parsed range, its end) in file order, with at most ``window`` ranges in flight."""
+    pending: deque = deque()
+    for start, end in ranges:
+        pending.append((pool.submit(parse_range, path, start, end), end))
+        if len(pending) >= window:
+            future, done = pending.popleft()
+            yield future.result(), done
+    while pending:
+        future, done = pending.popleft()
+        yield future.result(), done
+
+
+def parse_range(path: str, start: int, end: int) -> Parsed:
+    """Parse the lines of ``path`` that start in [start, end) (run in a worker).
+
+    Each worker reads its own range, so only the small parse results cross process
+    boundaries. A range is moved to line boundaries by the same rule on both sides
+    (just after the first line break at or after it), so neighbours neither overlap
+    nor leave a gap.
+    """
+    with open(path, "rb") as f:
+        a, b = _line_start(f, start), _line_start(f, end)
+        f.seek(a)
+        return parse_buffer(f.read(b - a))
+
+
+def _line_start(f: Any, pos: int) -> int:
+    if pos <= 0:
+        return 0
+    f.seek(pos - 1)
+    probe = f.read(MAX_CARRY)
+    breaks = [i for i in (probe.find(b"\n"), probe.find(b"\r")) if i != -1]
+    return pos + min(breaks) if breaks else pos

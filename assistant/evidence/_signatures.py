@@ -1,0 +1,139 @@
+"""Error and marker signatures (rules/signatures.yaml): loading and matching.
+
+Signatures are data so that a new error string is a YAML edit, not a code change.
+Each one is matched on its own (not as one big alternation): CPython's regex
+engine runs a 40-way case-insensitive alternation at a few MB/s, while a
+literal ``contains`` pre-check followed by one pattern costs next to nothing on
+text that cannot match. The log scanner only hands over the text around metric
+lines and progress bars, so this runs on a small fraction of a big log.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from assistant.engine.facts import FACT_NAME_RE, Fact
+from assistant.errors import RuleError
+from assistant.evidence._text import source
+from assistant.paths import RULES_DIR
+
+__all__ = ["Signature", "SignatureScan", "load_signatures", "SIGNATURES_FILE"]
+
+SIGNATURES_FILE = RULES_DIR / "signatures.yaml"
+_KEYS = {"fact", "pattern", "contains", "count", "case_sensitive"}
+_SIZE_RE = re.compile(r"^([\d.]+)\s*([KMGT])i?B$", re.I)
+_GIB = {"K": 1 / 1024**2, "M": 1 / 1024, "G": 1.0, "T": 1024.0}
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One compiled signature; ``contains`` holds lower-case literals (any of them must occur)."""
+
+    fact: str
+    regex: re.Pattern[bytes]
+    contains: tuple[bytes, ...]
+    count: bool
+
+
+@lru_cache(maxsize=4)
+def load_signatures(path: Path = SIGNATURES_FILE) -> tuple[Signature, ...]:
+    """Compile the signature file; every problem is reported at once as a RuleError."""
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise RuleError([f"{path}: {e}"]) from e
+    if not isinstance(entries, list):
+        raise RuleError([f"{path}: expected a list of signatures"])
+    problems: list[str] = []
+    out: list[Signature] = []
+    for i, entry in enumerate(entries, 1):
+        where = f"{path}: signature {i}"
+        if not isinstance(entry, dict) or not {"fact", "pattern"} <= entry.keys():
+            problems.append(f"{where}: needs `fact` and `pattern`")
+            continue
+        unknown = set(entry) - _KEYS
+        fact = str(entry["fact"])
+        if unknown:
+            problems.append(f"{where} ({fact}): unknown keys {sorted(unknown)}")
+        if not fact.startswith(("error.", "log.")) or not FACT_NAME_RE.match(fact):
+            problems.append(f"{where}: fact {fact!r} must be error.<name> or log.<name>")
+        pattern = entry["pattern"]
+        text = "|".join(pattern) if isinstance(pattern, list) else str(pattern)
+        flags = re.M if entry.get("case_sensitive") else re.M | re.I
+        try:
+            # `.*` makes each match run to the end of its line: one match per line, so the
+            # count is a count of lines.
+            regex = re.compile(f"(?:{text}).*".encode(), flags)
+        except re.error as e:
+            problems.append(f"{where} ({fact}): bad pattern: {e}")
+            continue
+        contains = entry.get("contains") or []
+        literals = [contains] if isinstance(contains, str) else list(contains)
+        out.append(Signature(fact, regex, tuple(str(x).lower().encode() for x in literals),
+                             bool(entry.get("count"))))
+    if problems:
+        raise RuleError(problems)
+    return tuple(out)
+
+
+@dataclass
+class _Hit:
+    line: int
+    text: str
+    captures: dict[str, Any]
+    count: int = 0
+
+
+@dataclass
+class SignatureScan:
+    """Signature state for one file: the first hit of each signature and its count."""
+
+    signatures: tuple[Signature, ...]
+    hits: dict[str, _Hit] = field(default_factory=dict)
+
+    def scan(self, text: bytes, locate: Callable[[int], tuple[int, str]]) -> None:
+        """Match every signature in ``text``; ``locate(offset)`` gives (line number, line text)."""
+        lower = text.lower()
+        for sig in self.signatures:
+            if sig.contains and not any(lit in lower for lit in sig.contains):
+                continue
+            hit = self.hits.get(sig.fact)
+            for m in sig.regex.finditer(text):
+                if hit is None:
+                    line, shown = locate(m.start())
+                    hit = self.hits[sig.fact] = _Hit(line, shown, _captures(m))
+                hit.count += 1
+
+    def facts(self, name: str) -> list[Fact]:
+        out = []
+        for sig in self.signatures:
+            hit = self.hits.get(sig.fact)
+            if hit is None:
+                continue
+            value: dict[str, Any] = {"line": hit.text, "count": hit.count, **hit.captures}
+            if sig.count:
+                value["first_line"] = hit.line
+            out.append(Fact(sig.fact, value, source(name, hit.line)))
+        return out
+
+
+def _captures(m: re.Match[bytes]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, raw in m.groupdict().items():
+        if raw is None:
+            continue
+        text = raw.decode("utf-8", "replace").strip()
+        size = _SIZE_RE.match(text)
+        if size:
+            out[f"{key}_gib"] = round(float(size.group(1)) * _GIB[size.group(2).upper()], 4)
+            continue
+        try:
+            out[key] = float(text)
+        except ValueError:
+            out[key] = text
+    return out
