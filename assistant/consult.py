@@ -180,7 +180,17 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
         warnings=warnings,
     )
     report.answer = templated_answer(report)
+    _ground(report)
     return report, eng
+
+
+def _ground(report: Report) -> None:
+    """Grounding hook (issue 4): user-doc passages for each diagnosis, or an answer from the docs to
+    a question no rule covers. The check is cheap; the index (chromadb, numpy) loads only if needed."""
+    from assistant.retrieval.grounding import ground, needs_retrieval
+
+    if needs_retrieval(report):
+        ground(report)
 
 
 def _fact_by_id(eng: Engine, fid: int) -> Any:

@@ -1,0 +1,56 @@
+"""Wall time of a one-shot `ask` on a small case: a question, a 1 MB training log and a config.
+
+Runs the installed console script in a fresh process each time (what a user pays), after one
+warm-up run that builds the rulebase cache. Prints min/p50/max over N runs.
+
+usage: python bench/bench_ask.py [--runs 7]
+"""
+from __future__ import annotations
+
+import math
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_log(path: Path, size: int = 1_000_000) -> None:
+    """A transformers-4.x style stdout log with tqdm fragments, about `size` bytes."""
+    out, step = [], 0
+    written = 0
+    while written < size:
+        step += 1
+        loss = 1.5 * math.exp(-step / 800) + 0.6 + 0.02 * math.sin(step)
+        bar = f"\r {step % 100:2d}%|█████     | {step}/5000 [01:00<10:00,  1.20it/s]"
+        line = f"{bar}{bar}\n{{'loss': {loss:.4f}, 'grad_norm': {0.4 + 0.05 * math.cos(step):.6f}, 'learning_rate': 2e-05, 'epoch': {step / 5000:.2f}}}\n"
+        out.append(line)
+        written += len(line.encode())
+    path.write_text("".join(out))
+
+
+def main(argv: list[str]) -> int:
+    runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 7
+    exe = shutil.which("ask", path=str(Path(sys.executable).parent)) or "ask"
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "train.log"
+        make_log(log)
+        cmd = [exe, "--no-probe", "-a", str(log), "-a", str(ROOT / "examples/lora-nan/config.yaml"),
+               "loss stopped improving, is my learning rate right?"]
+        subprocess.run(cmd, capture_output=True, check=True)  # warm-up: rulebase cache, page cache
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, check=True)
+            times.append(time.perf_counter() - t)
+    print(f"ask on a small case (question + {log.stat().st_size if log.exists() else 1_000_000} B log + config), {runs} runs: "
+          f"min {min(times):.3f}s  p50 {statistics.median(times):.3f}s  max {max(times):.3f}s  (target p50 < 0.5s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
