@@ -71,6 +71,7 @@ class Report:
     questions: list[Question] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
     answer: str | None = None
+    answer_source: str = "template"  # template | docs | llm: who wrote `answer`
     ruled_out: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 

@@ -99,5 +99,6 @@ def phrase_report(report: Report, settings: LLMSettings | None = None) -> None:
         pass
     if stream.accepted:
         report.answer = stream.text
+        report.answer_source = "llm"
     elif stream.notice:
         report.warnings.append(stream.notice)

@@ -30,6 +30,9 @@ def render_text(report: Report, max_diagnoses: int = 6) -> str:
         out.append("")
     if not report.diagnoses:
         out.append(report.answer or "No diagnosis.")
+        out.append("")
+    elif report.answer and report.answer_source != "template":
+        out += [report.answer, ""]
     for n, d in enumerate(report.diagnoses[:max_diagnoses], 1):
         out.append(f"{n}. {d.id}  (certainty {d.certainty:.2f}, {d.severity}) — {d.title}")
         for i, e in enumerate(d.evidence[:4]):

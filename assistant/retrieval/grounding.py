@@ -18,27 +18,28 @@ ANSWER_PASSAGES = 3   # passages quoted when the docs answer a question no rule 
 
 
 def needs_retrieval(report: Report) -> bool:
+    """Retrieval runs for user-doc citations, or for a bare question no rule covers.
+
+    When evidence was attached and the rules found nothing in it, that finding is the
+    answer (a healthy run); the docs are not searched for it.
+    """
     if report.diagnoses:
         return has_user_docs()
-    return bool(report.question.strip())
+    return bool(report.question.strip()) and not report.inputs
 
 
 def _diagnosis_query(d: Diagnosis) -> str:
     return " ".join([d.title, *(e.text for e in d.evidence[:3])])
 
 
-def docs_answer(passages: list, templated: str, evidence_read: bool) -> str:
-    """The templated answer from passages (heading path, source, snippet each).
-
-    With evidence read, the rules did look and found nothing: their sentence leads and
-    the passages follow as further reading. Without, the passages are the answer and
-    the templated hint (attach a log...) closes it.
-    """
-    lines = [templated, "Related reading:"] if evidence_read else ["No rule covers this question; here is what the docs say:"]
+def docs_answer(passages: list, templated: str) -> str:
+    """The answer to a question no rule covers: the passages (heading path, source,
+    snippet each), closed by the templated hint (attach a log...)."""
+    lines = ["No rule covers this question; here is what the docs say:"]
     for n, p in enumerate(passages, 1):
         lines.append(f"[{n}] {p.heading_path} ({p.source})")
         lines.append(f"    {p.chunk.snippet(300)}")
-    if not evidence_read and templated:
+    if templated:
         lines.append(templated)
     return "\n".join(lines)
 
@@ -59,8 +60,8 @@ def ground(report: Report) -> None:
         else:
             passages = search(index, report.question, k=ANSWER_PASSAGES)
             if passages:
-                evidence_read = any(i.kind != "unknown" for i in report.inputs)
-                report.answer = docs_answer(passages, report.answer or "", evidence_read)
+                report.answer = docs_answer(passages, report.answer or "")
+                report.answer_source = "docs"
         report.warnings.extend(f"[retrieval] {n}" for n in index.notices if f"[retrieval] {n}" not in report.warnings)
     except Exception as e:  # the index is an aid: any failure in it must not cost the user the diagnosis
         report.warnings.append(f"[retrieval] {type(e).__name__}: {e}")
