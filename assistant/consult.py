@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from assistant.detectors import DetectContext, infer_run_kind, run_detectors
 from assistant.engine import Engine, Fact, RuleBase
@@ -260,19 +260,30 @@ def _dedupe_evidence(items: list[Evidence]) -> list[Evidence]:
 
 
 def _numbers(patch: Any) -> dict[str, Any] | None:
-    """Config patches are rendered from templates; turn numeric strings back into numbers."""
+    """Config patches are rendered from templates: numeric strings become numbers again,
+    and keys whose template had nothing to fill ('?': the config was not attached) are
+    dropped rather than shown as a value to paste."""
     if not patch:
         return None
     out = {}
     for k, v in dict(patch).items():
-        if isinstance(v, str):
-            try:
-                num = float(v)
-                v = int(num) if num.is_integer() and "." not in v and "e" not in v.lower() else num
-            except ValueError:
-                pass
-        out[k] = thaw(v)
-    return out
+        v = _number(v)
+        if v == "?" or v == {}:
+            continue
+        out[k] = v
+    return out or None
+
+
+def _number(v: Any) -> Any:
+    if isinstance(v, Mapping):
+        return {k: x for k, x in ((k, _number(x)) for k, x in v.items()) if x != "?" and x != {}}
+    if isinstance(v, str):
+        try:
+            num = float(v)
+        except ValueError:
+            return v
+        return int(num) if num.is_integer() and "." not in v and "e" not in v.lower() else num
+    return thaw(v)
 
 
 def _citations(anchors: list[str]) -> list[Citation]:

@@ -1,6 +1,5 @@
 """Engine semantics on toy rulebases about plumbing, animals and weather."""
 import logging
-import time
 
 import pytest
 
@@ -379,38 +378,3 @@ def test_debug_logging(engine, caplog):
     loggers = {r.name for r in caplog.records}
     assert {"assistant.engine.rules", "assistant.engine.facts", "assistant.engine.agenda"} <= loggers
     assert any("fire fix.trap" in r.getMessage() for r in caplog.records)
-
-
-def _big_rulebase(n_rules: int = 300, n_inputs: int = 300) -> str:
-    """Three layers: inputs -> middle facts -> top facts -> conclusions, with not/expr mixed in."""
-    lines = ["rules:"]
-    third = n_rules // 3
-    for i in range(n_rules):
-        if i < third:
-            a, b = i % n_inputs, (i * 7 + 3) % n_inputs
-            when = f"all: [{{fact: in.f{a}, gt: {i % 40}}}, {{fact: in.f{b}, as: b}}, {{expr: 'b + in.f{a} > 10'}}]"
-            then = f"assert: [{{fact: mid.m{i}, cf: 0.9}}]"
-        elif i < 2 * third:
-            a, b = i % third, (i * 5) % third
-            when = f"any: [{{fact: mid.m{a}}}, {{all: [{{fact: mid.m{b}}}, {{absent: in.f{i % n_inputs}}}]}}]"
-            then = f"assert: [{{fact: top.t{i % 40}, cf: 0.8}}]"
-        else:
-            when = f"all: [{{fact: top.t{i % 40}}}, {{not: {{fact: in.f{i % n_inputs}, lt: 5}}}}]"
-            then = f"conclude: c{i % 60}\n      cf: {(0.3, 0.6, -0.4, 0.9)[i % 4]}\n      evidence: 'seen {{top.t{i % 40}.cf:.2f}}'"
-        lines.append(f"  - id: r{i}\n    salience: {i % 3}\n    when: {{{when}}}\n    then:\n      {then}")
-    return "\n".join(lines) + "\n"
-
-
-def test_three_hundred_rules_and_facts_run_fast(write_rules):
-    rb = load_rulebase([write_rules(_big_rulebase())])
-    facts = [Fact(f"in.f{i}", (i * 37) % 100, "bench") for i in range(300)]
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        eng = Engine(rb)
-        for f in facts:
-            eng.assert_fact(f)
-        fired = eng.run()
-        best = min(best, time.perf_counter() - start)
-    assert fired > 200 and eng.conclusions()
-    assert best < 0.050, f"{best * 1000:.1f} ms"

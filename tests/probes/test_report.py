@@ -101,7 +101,7 @@ def test_this_machine(tmp_path: Path) -> None:
     got = valid(run_probes())
     elapsed = time.monotonic() - started
     assert got["gpu"]["count"] >= 0 and isinstance(got["host"]["ram_total_gib"], float)
-    assert elapsed < 1.0, f"probe took {elapsed:.3f} s"
+    assert elapsed < 5.0, f"probe took {elapsed:.3f} s: probes must stay within a few seconds"
 
 
 @pytest.mark.parametrize("mask", ["0,1", "1,-1,0", "GPU-8d2e", ""])
