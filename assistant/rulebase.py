@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from assistant.datafile import load_yaml_file
 
 from assistant import __version__
 from assistant.engine import RuleBase, load_rulebase
@@ -70,13 +70,13 @@ def rule_files(root: Path = RULES_DIR) -> list[Path]:
 
 @lru_cache(maxsize=2)
 def load_catalog(root: Path = RULES_DIR) -> Catalog:
-    data = yaml.safe_load((root / "diagnoses.yaml").read_text(encoding="utf-8"))
+    data = load_yaml_file(root / "diagnoses.yaml")
     return Catalog(dict(data["diagnoses"]))
 
 
 @lru_cache(maxsize=2)
 def load_vocabulary(root: Path = RULES_DIR) -> Vocabulary:
-    data = yaml.safe_load((root / "facts.yaml").read_text(encoding="utf-8"))
+    data = load_yaml_file(root / "facts.yaml")
     askable = {
         name: Askable(name, spec["text"], tuple(spec["choices"]) if spec.get("choices") else None,
                       tuple(spec.get("known_from") or ()))

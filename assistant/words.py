@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from assistant.datafile import load_yaml_file
 
 from assistant.engine.facts import Fact
 from assistant.paths import RULES_DIR
@@ -81,7 +81,7 @@ def _keywords_hit(groups: tuple[tuple[str, ...], ...], text: _Text, window: int)
 
 @lru_cache(maxsize=2)
 def load_phrases(path: Path = RULES_DIR / "phrases.yaml") -> tuple[Phrase, ...]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml_file(path) or {}
     out = []
     for entry in data.get("phrases", []):
         out.append(Phrase(

@@ -7,6 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from assistant.datafile import load_yaml_file
+
 __all__ = ["RANGES_PATH", "MetricRange", "load_ranges", "range_for"]
 
 RANGES_PATH = Path(__file__).resolve().parents[2] / "rules" / "ranges.yaml"
@@ -37,7 +39,7 @@ def load_ranges(path: Path = RANGES_PATH) -> Ranges:
     """kind -> metric pattern -> raw fields, validated so a typo fails loudly."""
     import yaml  # lazy: only consultations with metric series pay for it
 
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml_file(path) or {}
     ranges = data.get("ranges")
     if not isinstance(ranges, dict):
         raise ValueError(f"{path}: top-level 'ranges:' mapping missing")

@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import yaml
 
+from assistant.datafile import load_yaml_file
+
 from assistant.engine.facts import FACT_NAME_RE, Fact
 from assistant.errors import RuleError
 from assistant.evidence._text import source
@@ -44,7 +46,7 @@ class Signature:
 def load_signatures(path: Path = SIGNATURES_FILE) -> tuple[Signature, ...]:
     """Compile the signature file; every problem is reported at once as a RuleError."""
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = load_yaml_file(path)
     except (OSError, yaml.YAMLError) as e:
         raise RuleError([f"{path}: {e}"]) from e
     if not isinstance(entries, list):

@@ -22,7 +22,7 @@ from array import array
 from itertools import repeat
 from operator import ge, getitem, sub
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import NamedTuple, Iterator, Sequence
 
 from assistant.engine.facts import Fact
 
@@ -31,8 +31,10 @@ __all__ = ["MetricSeries", "Point", "Reading", "canonical_metric"]
 DEFAULT_CAPACITY = 50_000
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
+    """One logged value. A named tuple, not a dataclass: detectors walk every point of
+    every series, and tuple construction is several times cheaper."""
+
     step: int
     value: float
     line: int  # 1-based line in the source file, 0 when unknown
