@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
 
 from assistant.errors import InputError
+from assistant.evidence._input import read_text
 
 __all__ = ["compose_yaml", "construct", "fact_key", "plain", "flatten_json", "load_json_object"]
 
@@ -134,3 +136,25 @@ def flatten_json(data: dict[str, Any], text: str, prefix: str = "") -> Iterator[
                 yield dotted, plain(v), line
 
     yield from walk(data, prefix)
+
+
+class JsonObjectReader:
+    """Mixin for readers of one JSON object recognised by a key near its top.
+
+    Subclasses set ``sniff_key`` (a compiled bytes regex) and ``fact_prefix``, and turn
+    the flattened leaves into facts in ``facts_from``; sniffing, the size cap and
+    parsing stay in one place.
+    """
+
+    sniff_key: re.Pattern[bytes]
+    fact_prefix: str
+    max_bytes: int
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        return head.lstrip()[:1] == b"{" and bool(self.sniff_key.search(head))
+
+    def load(self, path: Path) -> tuple[str, dict[str, Any], Iterator[tuple[str, Any, int]]]:
+        """The text, the object, and its leaves as (fact name, value, line)."""
+        text = read_text(path, self.max_bytes)
+        data = load_json_object(text, str(path))
+        return text, data, flatten_json(data, text, self.fact_prefix)

@@ -13,33 +13,30 @@ from typing import Any, Mapping
 
 from assistant.engine.facts import Fact
 from assistant.evidence import Progress, Reader, register
-from assistant.evidence._input import CONFIG_LIMIT, read_text
-from assistant.evidence._structured import flatten_json, load_json_object
+from assistant.evidence._input import CONFIG_LIMIT
+from assistant.evidence._structured import JsonObjectReader
 from assistant.evidence._text import source
 from assistant.evidence.series import Reading
 
 __all__ = ["DeepSpeedConfigReader", "derived_from_dict", "derived_from_name"]
 
-_SNIFF = re.compile(rb'"(?:zero_optimization|train_micro_batch_size_per_gpu|zero_allow_untested_optimizer|'
-                    rb'gradient_clipping|zero_force_ds_cpu_optimizer)"\s*:')
 _STAGE_IN_NAME = re.compile(r"zero[_-]?(\d)", re.I)
 
 
 @register
-class DeepSpeedConfigReader(Reader):
+class DeepSpeedConfigReader(JsonObjectReader, Reader):
     name = "deepspeed_config"
     kind = "deepspeed_config"
     max_bytes = CONFIG_LIMIT
-
-    def sniff(self, head: bytes, path: Path) -> bool:
-        return head.lstrip()[:1] == b"{" and bool(_SNIFF.search(head))
+    sniff_key = re.compile(rb'"(?:zero_optimization|train_micro_batch_size_per_gpu|zero_allow_untested_optimizer|'
+                           rb'gradient_clipping|zero_force_ds_cpu_optimizer)"\s*:')
+    fact_prefix = "deepspeed"
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
-        text = read_text(path, self.max_bytes)
-        data = load_json_object(text, str(path))
+        _, data, leaves = self.load(path)
         name = path.name
         reading = Reading(str(path), self.kind)
-        for key, value, line in flatten_json(data, text, "deepspeed"):
+        for key, value, line in leaves:
             reading.facts.append(Fact(key, value, source(name, line)))
         stage_line = next((f.source for f in reading.facts if f.name == "deepspeed.zero_optimization.stage"), name)
         reading.facts.extend(Fact(k, v, stage_line) for k, v in derived_from_dict(data).items())

@@ -10,27 +10,23 @@ from pathlib import Path
 
 from assistant.engine.facts import Fact
 from assistant.evidence import Progress, Reader, register
-from assistant.evidence._input import CONFIG_LIMIT, read_text
-from assistant.evidence._structured import flatten_json, load_json_object
+from assistant.evidence._input import CONFIG_LIMIT
+from assistant.evidence._structured import JsonObjectReader
 from assistant.evidence.series import Reading
 
 __all__ = ["ProbeReportReader"]
 
-_SNIFF = re.compile(rb'"probe_version"\s*:')
-
 
 @register
-class ProbeReportReader(Reader):
+class ProbeReportReader(JsonObjectReader, Reader):
     name = "probe_report"
     kind = "probe_report"
     max_bytes = CONFIG_LIMIT
-
-    def sniff(self, head: bytes, path: Path) -> bool:
-        return head.lstrip()[:1] == b"{" and bool(_SNIFF.search(head))
+    sniff_key = re.compile(rb'"probe_version"\s*:')
+    fact_prefix = "probe"
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
-        text = read_text(path, self.max_bytes)
-        data = load_json_object(text, str(path))
+        _, _, leaves = self.load(path)
         reading = Reading(str(path), self.kind)
-        reading.facts.extend(Fact(key, value, "probe") for key, value, _ in flatten_json(data, text, "probe"))
+        reading.facts.extend(Fact(key, value, "probe") for key, value, _ in leaves)
         return reading
