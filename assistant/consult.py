@@ -121,10 +121,25 @@ def gather_facts(c: Consultation, warnings: list[str]) -> tuple[list[Fact], list
         facts.extend(rf)
         inputs.append(InputSummary(reading.path, reading.kind, len(rf), list(reading.warnings)))
         warnings.extend(reading.warnings)
-    facts.extend(facts_from_words(c.question))
-    facts.extend(Fact(name, _coerce(value), source="answer") for name, value in c.answers.items())
     facts.extend(c.extra_facts)
-    return _dedupe_run_kind(facts), inputs
+    facts = _dedupe_run_kind(facts)
+    kind = next((f.value for f in facts if f.name == "run.kind"), "unknown")
+    facts.extend(facts_from_words(c.question, kind))
+    facts.extend(Fact(name, _coerce(value), source="answer") for name, value in c.answers.items())
+    return facts + _estimate(facts), inputs
+
+
+_MEMORY_FACTS = frozenset({"user.gpu_memory_gib", "probe.gpu.memory_free_gib"})
+
+
+def _estimate(facts: list[Fact]) -> list[Fact]:
+    """The memory estimate, when a memory per GPU is known (the estimator loads only then)."""
+    names = {f.name for f in facts}
+    if not names & _MEMORY_FACTS or any(n.startswith("estimate.") for n in names):
+        return []
+    from assistant.estimate.facts import estimate_from_facts
+
+    return estimate_from_facts(facts)
 
 
 def _coerce(value: str) -> Any:

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from assistant.datafile import load_yaml_file
 
-__all__ = ["RANGES_PATH", "MetricRange", "load_ranges", "range_for"]
+__all__ = ["RANGES_PATH", "MetricRange", "beyond", "load_ranges", "range_for"]
 
 RANGES_PATH = Path(__file__).resolve().parents[2] / "rules" / "ranges.yaml"
 ANY_KIND = "any"
@@ -74,3 +74,10 @@ def range_for(run_kind: str, metric: str, path: Path = RANGES_PATH) -> MetricRan
         return None
     low, high = spec.pop("healthy", [None, None])
     return MetricRange(low=low, high=high, **spec)
+
+
+def beyond(v: float, direction: str, red: bool, threshold: float) -> bool:
+    """Healthy bounds are themselves healthy; red flags are reached at the threshold ("1.0 on every step")."""
+    if direction == "low":
+        return v <= threshold if red else v < threshold
+    return v >= threshold if red else v > threshold

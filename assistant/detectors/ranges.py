@@ -7,7 +7,7 @@ SFT is both above the healthy 0.5-2.0 and past the implausibility flag at 15.
 from __future__ import annotations
 
 from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact
-from assistant.detectors._ranges import MetricRange, range_for
+from assistant.detectors._ranges import MetricRange, beyond, range_for
 from assistant.engine.facts import Fact
 from assistant.evidence.series import Point
 
@@ -22,13 +22,6 @@ def _thresholds(rng: MetricRange) -> list[tuple[str, bool, float]]:
         ("low", False, rng.low), ("low", True, rng.red_low), ("high", False, rng.high), ("high", True, rng.red_high),
     ]
     return [(d, red, t) for d, red, t in found if t is not None]
-
-
-def _beyond(v: float, direction: str, red: bool, t: float) -> bool:
-    """Healthy bounds are themselves healthy; red flags are reached at the threshold ("1.0 on every step")."""
-    if direction == "low":
-        return v <= t if red else v < t
-    return v >= t if red else v > t
 
 
 def _considered(points: list[Point], rng: MetricRange) -> list[Point]:
@@ -47,19 +40,19 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
         if not rng or not points:
             continue
         for direction, red, threshold in _thresholds(rng):
-            beyond = [p for p in points if _beyond(p.value, direction, red, threshold)]
-            fraction = len(beyond) / len(points)
-            if not beyond or fraction < rng.persist:
+            past = [p for p in points if beyond(p.value, direction, red, threshold)]
+            fraction = len(past) / len(points)
+            if not past or fraction < rng.persist:
                 continue
-            worst = (min if direction == "low" else max)(beyond, key=lambda p: p.value)
+            worst = (min if direction == "low" else max)(past, key=lambda p: p.value)
             tail = points[-LAST_POINTS:]
             persistent = fraction >= PERSISTENT_SHARE or (
-                len(tail) == LAST_POINTS and all(_beyond(p.value, direction, red, threshold) for p in tail)
+                len(tail) == LAST_POINTS and all(beyond(p.value, direction, red, threshold) for p in tail)
             )
             facts.append(make_fact(
                 "symptom.out_of_range", ctx, worst,
                 metric=metric, direction=direction, threshold=threshold, red=red, worst=worst.value,
-                worst_step=worst.step, first_step=beyond[0].step, fraction=fraction,
+                worst_step=worst.step, first_step=past[0].step, fraction=fraction,
                 persistent=persistent, last=points[-1].value,
             ))
     return facts

@@ -1,11 +1,13 @@
 """The estimate as facts for the rules: ``estimate.*`` (the verdict) and ``model.*`` (the shape used)."""
 from __future__ import annotations
 
+from typing import Any, Callable, Iterable
+
 from assistant.engine.facts import Fact
 from assistant.estimate.assess import Assessment
 from assistant.estimate.memory import GIB
 
-__all__ = ["estimate_facts", "SOURCE"]
+__all__ = ["estimate_facts", "estimate_from_facts", "SOURCE"]
 
 SOURCE = "estimate"
 
@@ -30,3 +32,53 @@ def estimate_facts(a: Assessment) -> list[Fact]:
     if a.ladder is not None:
         facts.append(Fact("estimate.next_rung", a.ladder.rung.name if a.ladder.rung else "none", SOURCE))
     return facts
+
+
+def estimate_from_facts(facts: Iterable[Fact]) -> list[Fact]:
+    """The estimate of what the consultation knows: an attached config's keys, with the gaps filled
+    from the user's words (model size, GPU, lengths, quantisation), judged against the memory per GPU
+    that `--gpu-memory`, the question or the training host's probe gives. Nothing without a memory
+    figure or a model; nothing when the model cannot be sized (an estimate is an extra, never a
+    reason to lose the diagnosis)."""
+    from assistant.estimate.assess import assess, config_from_facts
+    from assistant.estimate.model import UnknownModel
+
+    facts = list(facts)
+
+    def first(name: str, source: str | None = None) -> Any:
+        return next((f.value for f in facts if f.name == name and (source is None or f.source == source)), None)
+
+    memory = first("user.gpu_memory_gib", "--gpu-memory") or first("user.gpu_memory_gib") or first("probe.gpu.memory_free_gib")
+    config = config_from_facts((f.name, f.value) for f in facts)
+    params = first("user.model_params")
+    if not isinstance(memory, (int, float)) or not (config or params):
+        return []
+    config = {**_from_words(first, has_config=bool(config)), **config}
+    gpus = first("user.gpu_count") or first("probe.gpu.count") or first("config.world_size") or 1
+    source = next((f.source for f in facts if f.name == "user.gpu_memory_gib"), "free GPU memory (probe)")
+    try:
+        return estimate_facts(assess(config, gpus=int(gpus) if isinstance(gpus, (int, float)) else 1,
+                                     memory_gib=float(memory), memory_source=source,
+                                     params=params if isinstance(params, (int, float)) else None))
+    except (UnknownModel, ValueError, TypeError, ZeroDivisionError):
+        return []
+
+
+def _from_words(first: Callable[[str], Any], has_config: bool) -> dict[str, Any]:
+    """Config keys the user's words give (a config attached beside them wins key by key)."""
+    out: dict[str, Any] = {}
+    if first("user.model_name"):
+        out["base_model"] = first("user.model_name")
+    adapter, bits = first("user.adapter"), first("user.quant_bits")
+    if adapter in ("lora", "qlora"):
+        out["adapter"] = adapter
+    if adapter == "qlora" or bits == 4:
+        out["load_in_4bit"] = True
+    elif bits == 8:
+        out["load_in_8bit"] = True
+    for key, name in (("sequence_len", "user.sequence_len"), ("micro_batch_size", "user.batch_size")):
+        if first(name):
+            out[key] = first(name)
+    if not has_config:
+        out["precision"] = "bf16"  # what people train in; a config without bf16/fp16 does mean fp32
+    return out

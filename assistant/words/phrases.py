@@ -1,4 +1,4 @@
-"""The user's words -> symptom facts, from the phrase table in rules/phrases.yaml.
+"""Named symptoms in the user's words, from the phrase table in rules/phrases.yaml.
 
 People write "loss went to nan", "Loss becomes NaN at step 200", "los goes nan",
 "train/loss is inf". Patterns catch phrasings; keyword groups catch the rest,
@@ -17,7 +17,7 @@ from assistant.datafile import load_yaml_file
 from assistant.engine.facts import Fact
 from assistant.paths import RULES_DIR
 
-__all__ = ["Phrase", "load_phrases", "facts_from_words", "normalise"]
+__all__ = ["Phrase", "load_phrases", "phrase_facts", "normalise"]
 
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -95,7 +95,7 @@ def load_phrases(path: Path = RULES_DIR / "phrases.yaml") -> tuple[Phrase, ...]:
     return tuple(out)
 
 
-def facts_from_words(question: str, phrases: tuple[Phrase, ...] | None = None) -> list[Fact]:
+def phrase_facts(question: str, phrases: tuple[Phrase, ...] | None = None) -> list[Fact]:
     """Symptom facts named in the question, each with the words that matched."""
     if not question.strip():
         return []

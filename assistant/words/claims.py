@@ -1,0 +1,330 @@
+"""Quantitative claims in the user's words -> the located symptom facts a detector asserts from a log.
+
+"the loss drops to 0.8 then climbs to 6.2 and oscillates", "reward_std is 0 on every step",
+"accuracy went from 57% to 2.4%", "grad_norm is inf at step 212, loss nan from 213": a person
+who has looked at the curves says what a detector would have found. Each metric mentioned
+owns the words after it (up to the next metric or the end of the sentence, plus a few words
+before it: "nan loss", "zero reward"); those words give its values, the steps they were seen
+at and the shape (stuck, flat, rising, falling, oscillating, spiking, non-finite). The claim
+becomes `symptom.*` facts with the detectors' attributes and source "question", so the same
+rules fire whether the evidence was a log or a sentence. The vocabulary is data
+(rules/claims.yaml).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from assistant.datafile import load_yaml_file
+from assistant.detectors._base import SIGNED_LOSS_KINDS
+from assistant.engine.facts import Fact
+from assistant.paths import RULES_DIR
+
+__all__ = ["Claim", "read_claims", "claim_facts", "facts_from_claims"]
+
+SOURCE = "question"
+CF = 0.9  # a person's reading of a curve: strong evidence, not a log line
+LOSS_LIKE = frozenset({"loss", "eval_loss", "grad_norm", "kl", "perplexity"})
+
+# A sentence ends at . ! ? ; or a newline, but not at the point of a decimal ("0.8").
+_SENTENCE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|\n")
+_NUMBER = re.compile(
+    r"(?<![\w.])(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:e[-+]?\d+)?)(?P<unit>\s?%|k\b|\s?(?:gb|gib|mb|mib|b\b|m\b|x\b))?(?![\w.])",
+)
+_STEP_BEFORE = re.compile(r"\b(?:step|steps|iter|iteration|iterations|epoch|epochs|batch|round|rounds|update|updates|global_step)\s*#?:?\s*$")
+_STEP_AFTER = re.compile(r"^\s*(?:steps?|iterations?|iters?|its\b|epochs?|batches|rounds?|updates?|samples|examples|rows|tokens|generations|completions|prompts|gpus?|nodes?)\b")
+_SPAN_WORDS = re.compile(r"^\s*(?:over|for|during|across|in|within)\s*(?:the\s+)?(?:first\s+|last\s+)?$")
+_AFTER_WORDS = re.compile(r"(?:after|from|since|around|at|by|until|past|beyond|starting at|starting from)\s*(?:about\s+|around\s+|~\s*)?$")
+_CONNECTOR = re.compile(r"^[\s,/&+]*(?:and|&|as well as|or|both|plus|with|/)?[\s,/&+]*(?:both\s+|the\s+)?$")
+_PRE_WORDS = 3
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    metrics: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    shapes: dict[str, re.Pattern[str]]
+    negation: re.Pattern[str]
+
+
+@lru_cache(maxsize=2)
+def _vocabulary(path: Path = RULES_DIR / "claims.yaml") -> _Vocabulary:
+    data = load_yaml_file(path) or {}
+    metrics = tuple((name, tuple(re.compile(p) for p in pats)) for name, pats in data["metrics"].items())
+    shapes = {name: re.compile("|".join(f"(?:{p})" for p in pats)) for name, pats in data["shapes"].items()}
+    return _Vocabulary(metrics, shapes, re.compile("|".join(f"(?:{p})" for p in data["negation"])))
+
+
+@dataclass
+class Claim:
+    """What the words say about one metric."""
+
+    metric: str
+    words: str                                  # the metric's own words, for evidence
+    values: list[float] = field(default_factory=list)   # in the order said; percentages as fractions
+    percent: bool = False
+    steps: list[int] = field(default_factory=list)       # "at step 212", "after 100 steps"
+    over_steps: int | None = None                        # "over 100 steps", "for 50 steps"
+    shapes: set[str] = field(default_factory=set)
+
+    def has(self, *shapes: str) -> bool:
+        return any(s in self.shapes for s in shapes)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("→", " to ").replace("->", " to ").replace("=>", " to ").replace("–", "-").replace("—", " - ")
+    text = re.sub(r"(\d)\s*,\s*(\d{3})(?!\d)", r"\1\2", text)  # 1,000 -> 1000 (but "0.5, 0.6" stays a list)
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def _mentions(sentence: str, vocab: _Vocabulary) -> list[tuple[int, int, str]]:
+    """(start, end, canonical metric) of every metric named, longest match first, no overlaps."""
+    found = []
+    for name, patterns in vocab.metrics:
+        for m in (m for p in patterns for m in p.finditer(sentence)):
+            canonical = name.format(name=m.group("name")) if "{name}" in name and m.groupdict().get("name") else name
+            if "{name}" in canonical:
+                continue
+            found.append((m.start(), m.end(), canonical))
+    found.sort(key=lambda t: (t[0], -(t[1] - t[0])))
+    kept: list[tuple[int, int, str]] = []
+    for start, end, name in found:
+        if kept and start < kept[-1][1]:
+            continue
+        kept.append((start, end, name))
+    return kept
+
+
+def _sentences(text: str) -> Iterator[str]:
+    start = 0
+    for m in _SENTENCE.finditer(text):
+        yield text[start:m.start()]
+        start = m.end()
+    yield text[start:]
+
+
+def read_claims(question: str) -> list[Claim]:
+    """Every metric claim in the question, in order."""
+    vocab = _vocabulary()
+    claims = []
+    for sentence in _sentences(_normalise(question)):
+        mentions = _mentions(sentence, vocab)
+        spans: list[str] = []
+        for i, (start, end, _) in enumerate(mentions):
+            nxt = mentions[i + 1][0] if i + 1 < len(mentions) else len(sentence)
+            spans.append(sentence[end:nxt])
+        # "loss and grad_norm are nan": a metric followed only by a connector shares the next one's words.
+        for i in range(len(spans) - 2, -1, -1):
+            if _CONNECTOR.match(spans[i]):
+                spans[i] = spans[i] + spans[i + 1]
+        for i, (start, end, name) in enumerate(mentions):
+            prev_end = mentions[i - 1][1] if i else 0
+            before = " ".join(sentence[prev_end:start].split()[-_PRE_WORDS:])
+            claim = _claim(name, sentence[start:end], before, spans[i], vocab)
+            if claim is not None:
+                claims.append(claim)
+    return claims
+
+
+_CLAUSE = re.compile(r".*(?:\bbut\b|\bhowever\b|\bthough\b|\bwhile\b|\bwhereas\b|\band\b|\bthen\b|,)")
+
+
+def _negated(text: str, start: int, vocab: _Vocabulary) -> bool:
+    """A negation in the same clause, a few words before ("not nan", "isn't zero"; not "no nan, but stuck")."""
+    window = text[max(0, start - 40):start]
+    return bool(vocab.negation.search(_CLAUSE.sub("", window)))
+
+
+def _shapes(text: str, vocab: _Vocabulary, only: tuple[str, ...] | None = None) -> set[str]:
+    out = set()
+    for name, pattern in vocab.shapes.items():
+        if only is not None and name not in only:
+            continue
+        for m in pattern.finditer(text):
+            if name == "not_moving" or not _negated(text, m.start(), vocab):
+                out.add(name)
+                break
+    if "not_moving" in out:
+        out.add("flat")
+    return out
+
+
+def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) -> Claim | None:
+    claim = Claim(metric=name, words=" ".join(f"{before} {mention}{span}".split())[:160])
+    claim.shapes = _shapes(span, vocab) | _shapes(before + " ", vocab, only=("nonfinite", "zero_words", "oscillate", "spike", "up", "initial", "flat", "all_words"))
+    for m in _NUMBER.finditer(span):
+        pre, post = span[:m.start()], span[m.end():]
+        unit = (m.group("unit") or "").strip()
+        value = _float(m.group("num"))
+        if value is None:
+            continue
+        in_nonfinite = "nonfinite" in claim.shapes and not unit and value.is_integer() and value >= 1
+        if _STEP_BEFORE.search(pre[-24:]) or (_STEP_AFTER.match(post) and not unit) or in_nonfinite:
+            if _SPAN_WORDS.search(pre[-24:]) and _STEP_AFTER.match(post):
+                claim.over_steps = int(value)
+            elif _STEP_AFTER.match(post) and not re.match(r"^\s*(?:steps?|iterations?|iters?|epochs?|updates?|rounds?)\b", post):
+                continue  # "8 gpus", "16 generations": a count, not a value of this metric
+            else:
+                claim.steps.append(int(value))
+            continue
+        if unit in ("gb", "gib", "mb", "mib", "b", "m", "x") and name != "memory":
+            continue  # sizes and model names ("7b") belong to the estimator's reading
+        if unit == "%":
+            claim.percent = True
+            value /= 100.0
+        elif unit == "k":
+            value *= 1000.0
+        claim.values.append(value)
+    if not claim.shapes and not claim.values:
+        return None
+    return claim
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
+
+
+# --- facts ----------------------------------------------------------------------------------
+
+def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
+    """The symptom facts one claim stands for (the detectors' names and attributes)."""
+    out: list[Fact] = []
+    m, words, vals = claim.metric, claim.words, claim.values
+    step = claim.steps[0] if claim.steps else None
+    stuck = claim.has("all_words", "flat", "level") or claim.over_steps is not None
+    base = {"metric": m, "words": words}
+
+    def fact(name: str, **attrs: object) -> None:
+        out.append(Fact(name, {**base, **attrs}, SOURCE, CF))
+
+    if m == "loss" and (run_kind in SIGNED_LOSS_KINDS or any(v < 0 for v in vals)) and not claim.has("nonfinite"):
+        return out  # a signed objective (GRPO): its size and shape mean nothing, as for the detectors
+    if claim.has("nonfinite"):
+        from_start = claim.has("from_start") or (step is not None and step <= 1)
+        fact("symptom.nonfinite", step=step, value="nan", count=claim.over_steps, fraction=1.0 if stuck else None,
+             intermittent=False, from_start=from_start)
+        return out
+    zero = (bool(vals) and all(v == 0 for v in vals)) or (claim.has("zero_words") and not vals)
+    if zero:
+        falling = claim.has("down") and not claim.has("all_words", "from_start")
+        if falling and m in ("loss", "eval_loss"):
+            fact("symptom.loss_collapse", value=0.0, step=step, from_value=None)
+        else:
+            fact("symptom.stuck_zero", n=claim.over_steps, zeros=claim.over_steps, fraction=1.0 if not falling else None,
+                 all=not falling, from_step=step if step is not None else 0)
+        return out
+    if len(vals) >= 2:
+        out.extend(_series_facts(claim, base))
+    elif len(vals) == 1:
+        v = vals[0]
+        if claim.has("spike") or (claim.has("up") and claim.has("oscillate")):
+            fact("symptom.spikes", count=2 if claim.has("oscillate") or "spikes" in words else 1, worst_step=step,
+                 worst_value=v, baseline=None, worst_ratio=None, first_step=step, recovered=not claim.has("up"),
+                 fraction=None)
+        elif claim.has("flat", "level", "all_words") and not claim.has("up", "down"):
+            if m in ("loss", "eval_loss"):
+                fact("symptom.plateau", from_step=step, level=v, start_level=None, drop_fraction=None, expected_max=None)
+            else:
+                fact("symptom.stuck_value", value=v)
+        elif claim.has("up", "down"):
+            fact("symptom.trend", direction="rising" if claim.has("up") else "falling", first=None, last=v,
+                 change=None, monotonic=not claim.has("oscillate"))
+        if m == "loss" and claim.has("initial") and not claim.has("up", "down"):
+            fact("symptom.loss_start", value=v, step=step if step is not None else 1, grad_norm=None)
+    else:
+        out.extend(_shape_facts(claim, base))
+    out.extend(_range_facts(claim, run_kind, base, persistent=stuck or len(vals) == 1))
+    return out
+
+
+def _series_facts(claim: Claim, base: dict[str, object]) -> list[Fact]:
+    """Two or more values in the order said: a trend, and a spike when a loss-like metric
+    climbs far above a low it had reached ("drops to 0.8, then climbs to 6")."""
+    vals = claim.values
+    first, last = vals[0], vals[-1]
+    rel = (last - first) / abs(first) if first else None
+    direction = "flat" if rel is not None and abs(rel) < 0.05 else ("rising" if last > first else "falling")
+    moves = [b - a for a, b in zip(vals, vals[1:])]
+    monotonic = all(d >= 0 for d in moves) or all(d <= 0 for d in moves)
+    out = [Fact("symptom.trend", {**base, "direction": direction, "first": first, "last": last, "change": rel,
+                                  "monotonic": monotonic and not claim.has("oscillate")}, SOURCE, CF)]
+    if claim.metric in LOSS_LIKE:
+        low_i = min(range(len(vals)), key=vals.__getitem__)
+        later = vals[low_i + 1:]
+        if later and vals[low_i] > 0 and max(later) / vals[low_i] >= 2.0:
+            peak = max(later)
+            out.append(Fact("symptom.spikes", {
+                **base, "count": 2 if claim.has("oscillate", "spike") else 1, "worst_step": None, "worst_value": peak,
+                "baseline": vals[low_i], "worst_ratio": peak / vals[low_i], "first_step": None,
+                "recovered": last < peak / 2, "fraction": None}, SOURCE, CF))
+    return out
+
+
+def _shape_facts(claim: Claim, base: dict[str, object]) -> list[Fact]:
+    """No numbers: the shape words alone ("completely flat reward", "loss keeps going up")."""
+    m = claim.metric
+    out = []
+    if claim.has("flat") and not claim.has("up", "down", "spike"):
+        if m in ("loss", "eval_loss"):
+            out.append(Fact("symptom.plateau", {**base, "from_step": None, "level": None, "start_level": None,
+                                                "drop_fraction": None, "expected_max": None}, SOURCE, CF))
+        out.append(Fact("symptom.trend", {**base, "direction": "flat", "first": None, "last": None, "change": None,
+                                          "monotonic": False, "n": claim.over_steps}, SOURCE, CF))
+    elif claim.has("spike") or (claim.has("oscillate") and m in LOSS_LIKE):
+        out.append(Fact("symptom.spikes", {**base, "count": 2, "worst_step": None, "worst_value": None, "baseline": None,
+                                           "worst_ratio": None, "first_step": None, "recovered": not claim.has("up"),
+                                           "fraction": None}, SOURCE, CF))
+    elif claim.has("up", "down"):
+        direction = "rising" if claim.has("up") and not claim.has("down") else (
+            "falling" if claim.has("down") and not claim.has("up") else "mixed")
+        if direction != "mixed":
+            out.append(Fact("symptom.trend", {**base, "direction": direction, "first": None, "last": None,
+                                              "change": None, "monotonic": not claim.has("oscillate")}, SOURCE, CF))
+    return out
+
+
+def _range_facts(claim: Claim, run_kind: str, base: dict[str, object], persistent: bool) -> list[Fact]:
+    """Stated values past the guide's healthy range, judged like the ranges detector judges a log."""
+    from assistant.detectors._ranges import beyond, range_for
+
+    rng = range_for(run_kind, claim.metric) if claim.values else None
+    if rng is None:
+        return []
+    out = []
+    for direction, red, threshold in (("low", False, rng.low), ("low", True, rng.red_low),
+                                      ("high", False, rng.high), ("high", True, rng.red_high)):
+        if threshold is None:
+            continue
+        past = [v for v in claim.values if beyond(v, direction, red, threshold)]
+        if not past or (rng.ignore_zero and all(v == 0 for v in past)):
+            continue
+        worst = min(past) if direction == "low" else max(past)
+        out.append(Fact("symptom.out_of_range", {
+            **base, "direction": direction, "threshold": threshold, "red": red, "worst": worst,
+            "worst_step": claim.steps[0] if claim.steps else None, "first_step": None,
+            "fraction": 1.0 if persistent else None, "persistent": persistent or claim.values[-1] == worst,
+            "last": claim.values[-1]}, SOURCE, CF))
+    return out
+
+
+def facts_from_claims(question: str, run_kind: str = "unknown") -> list[Fact]:
+    """All symptom facts the question's claims stand for, plus which metric turned non-finite
+    first when the words give both steps ("grad_norm inf at step 212, loss nan from 213")."""
+    claims = read_claims(question)
+    out = [f for c in claims for f in claim_facts(c, run_kind)]
+    nonfinite = {c.metric: c.steps[0] for c in claims if c.has("nonfinite") and c.steps}
+    if "loss" in nonfinite and "grad_norm" in nonfinite:
+        first = min(("grad_norm", "loss"), key=lambda k: (nonfinite[k], k != "grad_norm"))
+        other = "loss" if first == "grad_norm" else "grad_norm"
+        out.append(Fact("symptom.nan_first", {
+            "metric": first, "step": nonfinite[first], "same_step": nonfinite[first] == nonfinite[other],
+            "other_metric": other, "other_step": nonfinite[other], "prev_grad_norm": None, "grad_norm_before": None,
+            "words": "; ".join(c.words for c in claims if c.has("nonfinite"))}, SOURCE, CF))
+    return out

@@ -1,0 +1,124 @@
+"""The numbers a memory estimate needs, read from the user's words.
+
+"QLoRA on a 13B model in 8-bit runs out of memory on a 20 GB MIG slice", "Qwen3-0.6B on two
+A100 40GB", "full fine-tune of Llama-3-70B at 4096 tokens on a 4090": people say the model, the
+GPU and the lengths even when they attach no config. Each number becomes a `user.*` fact with
+source "question"; the consultation's estimate step fills what a config does not say with them.
+GPU kinds are data (rules/gpus.yaml: name pattern -> memory per card).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.datafile import load_yaml_file
+from assistant.engine.facts import Fact
+from assistant.paths import RULES_DIR
+
+__all__ = ["facts_from_quantities", "gpu_table"]
+
+SOURCE = "question"
+_NOT_NAMES = frozenset({"a", "an", "the", "of", "on", "with", "for", "my", "our", "this", "that", "to", "in", "at", "and", "or",
+                        "model", "size", "is", "using", "use", "train", "training", "tune", "tuning", "from", "about"})
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "eight": 8, "sixteen": 16, "single": 1,
+                 "a": 1, "an": 1, "dual": 2, "quad": 4}
+
+# "13B", "Qwen3-0.6B", "Llama-3-70B-Instruct", "8x7b", "30B-A3B", "350M": a size that is not a memory size.
+_MODEL = re.compile(r"(?P<name>\b[a-z][\w./-]*?[-_ ])?(?:(?P<experts>\d+)x)?(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>b|m)(?![a-z\d])(?!\s?(?:ytes?|it|its)\b)")
+_MEMORY = re.compile(r"(?<![\w.])(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>gb|gib|g|mb|mib|tb)\b")
+_GPU_COUNT = re.compile(
+    r"\b(?P<n>\d+|one|two|three|four|six|eight|sixteen|single|dual|quad)\s?(?:x|×|\*)?\s?(?:[a-z]*\s)?(?:gpus?|cards|devices|npus|(?:nvidia\s)?(?:a100|h100|h200|h800|a800|v100|l40s?|a6000|rtx|t4|a10g?|l4|\d{4})s?)\b"
+    r"|--(?:nproc_per_node|num_gpus|nnodes_gpus)[= ](?P<flag>\d+)|\bnproc_per_node[= ](?P<flag2>\d+)")
+_SEQ = re.compile(
+    r"(?:seq(?:uence)?[ _]?len(?:gth)?|max[ _](?:seq[ _])?length|cutoff[ _]len|context(?: length| window| size)?|max_tokens|block[ _]size|model_max_length)"
+    r"\s*(?:of|=|:|is|to|at|set to)?\s*(?P<a>\d+(?:\.\d+)?)(?P<ak>k)?\b"
+    r"|(?P<c>\d+(?:\.\d+)?)(?P<ck>k)\s?(?:context|ctx|seq(?:uence)?s?(?: length)?)\b"
+    r"|(?P<b>\d+(?:\.\d+)?)(?P<bk>k)?\s?(?:-?token|tok)s?(?: context| sequences?| inputs?| samples?| prompts?| long)?\b")
+_BITS = re.compile(r"\b(?P<bits>4|8)[- ]?bits?\b|\b(?:load_in_|quantization_bit[= :]+)(?P<flag>4|8)|\b(?P<nf4>nf4|int4|gptq|awq|bnb[- ]4)\b|\b(?P<int8>int8|llm\.int8)\b")
+_ADAPTER = re.compile(r"\b(?P<qlora>q-?lora)\b|\b(?P<lora>lora|dora|peft)\b|\b(?P<full>full[- ](?:parameter[- ])?fine[- ]?tun\w*|full[- ]parameter|full[- ]sft|full fine[- ]?tune|full finetun\w*|finetuning_type[ =:]+full)\b")
+_BATCH = re.compile(r"(?:batch[ _]size|per_device_train_batch_size|micro_batch_size|\bbs)\s*(?:of|=|:|is)?\s*(?P<n>\d+)\b")
+_HOST = re.compile(r"^\s*(?:of\s+)?(?:system |host |cpu |ddr\d? )?(?:ram|memory on the host|system memory|cpu memory)\b")
+
+
+@lru_cache(maxsize=1)
+def gpu_table(path: Path = RULES_DIR / "gpus.yaml") -> tuple[tuple[re.Pattern[str], str, float], ...]:
+    """(pattern, name, GiB per card) in file order: specific names before general ones."""
+    data = load_yaml_file(path) or {}
+    return tuple((re.compile(e["pattern"]), e["name"], float(e["memory_gib"])) for e in data["gpus"])
+
+
+def _gib(size: float, unit: str) -> float:
+    return {"tb": size * 1024, "mb": size / 1024, "mib": size / 1024}.get(unit, size)
+
+
+def _model(text: str) -> list[Fact]:
+    for m in _MODEL.finditer(text):
+        size = float(m.group("size")) * (1e9 if m.group("unit") == "b" else 1e6)
+        experts = int(m.group("experts")) if m.group("experts") else 1
+        name = (m.group("name") or "").strip(" -_")
+        name = "" if name in _NOT_NAMES else name
+        if size < 5e7 or size > 2e12 or (not name and m.start() > 0 and text[m.start() - 1].isalnum()):
+            continue
+        full = text[m.start():m.end()].strip()
+        tail = re.match(r"[\w.-]*", text[m.end():]).group(0)
+        facts = [Fact("user.model_params", size * experts, SOURCE)]
+        if name:
+            facts.append(Fact("user.model_name", (full + tail).strip(" -_"), SOURCE))
+        return facts
+    return []
+
+
+def _gpu(text: str) -> list[Fact]:
+    facts: list[Fact] = []
+    kind = next(((name, gib, m) for pattern, name, gib in gpu_table() for m in [pattern.search(text)] if m), None)
+    memory = None
+    for m in _MEMORY.finditer(text):
+        after, before = text[m.end():m.end() + 30], text[max(0, m.start() - 40):m.start()]
+        if _HOST.match(after) or re.search(r"\b(?:ram|cpu|system memory|host)\s*(?:of|:|=)?\s*$", before):
+            continue  # host memory, not the GPU's
+        near_gpu = re.search(r"gpu|vram|card|mig|cuda|memory|slice|device|graphics", before + after) or (
+            kind is not None and abs(kind[2].start() - m.start()) < 40)
+        if near_gpu:
+            memory = _gib(float(m.group("size")), m.group("unit"))
+            break
+    if kind is not None:
+        facts.append(Fact("user.gpu_name", kind[0], SOURCE))
+    if memory is None and kind is not None:
+        memory = kind[1]
+    if memory is not None and 1 <= memory <= 512:
+        facts.append(Fact("user.gpu_memory_gib", memory, SOURCE))
+    count = _GPU_COUNT.search(text)
+    if count is not None:
+        raw = count.group("n") or count.group("flag") or count.group("flag2")
+        n = int(raw) if raw.isdigit() else _WORD_NUMBERS.get(raw)
+        if n and 1 <= n <= 4096 and not (raw.isdigit() and len(raw) == 4):  # "4090 gpu" is a kind, not a count
+            facts.append(Fact("user.gpu_count", n, SOURCE))
+    return facts
+
+
+def _settings(text: str) -> list[Fact]:
+    facts: list[Fact] = []
+    seq = _SEQ.search(text)
+    if seq is not None:
+        num, k = next((seq.group(g), seq.group(g + "k")) for g in ("a", "b", "c") if seq.group(g))
+        n = int(float(num) * (1024 if k else 1))
+        if 16 <= n <= 10_000_000:
+            facts.append(Fact("user.sequence_len", n, SOURCE))
+    bits = _BITS.search(text)
+    if bits is not None:
+        value = 4 if (bits.group("bits") == "4" or bits.group("flag") == "4" or bits.group("nf4")) else 8
+        facts.append(Fact("user.quant_bits", value, SOURCE))
+    adapter = _ADAPTER.search(text)
+    if adapter is not None:
+        facts.append(Fact("user.adapter", next(k for k in ("qlora", "lora", "full") if adapter.group(k)), SOURCE))
+    batch = _BATCH.search(text)
+    if batch is not None and 0 < int(batch.group("n")) <= 4096:
+        facts.append(Fact("user.batch_size", int(batch.group("n")), SOURCE))
+    return facts
+
+
+def facts_from_quantities(question: str) -> list[Fact]:
+    """Model size and name, GPU kind, memory and count, sequence length, quantisation, adapter, batch."""
+    text = question.lower()
+    return _model(text) + _gpu(text) + _settings(text)
