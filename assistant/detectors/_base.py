@@ -15,7 +15,7 @@ from assistant.evidence.series import MetricSeries, Point
 
 __all__ = [
     "DetectContext", "Detector", "REGISTRY", "Series", "all_points", "detector", "finite_points", "loss_points",
-    "make_fact", "source_of",
+    "make_fact", "source_of", "starts_early",
 ]
 
 # Run kinds whose loss is a signed objective: GRPO's loss sits near 0 and is often negative
@@ -115,3 +115,13 @@ def loss_points(series: Series, metric: str, ctx: DetectContext) -> list[Point]:
     if ctx.run_kind in SIGNED_LOSS_KINDS or any(p.value < 0 for p in points):
         return []
     return points
+
+
+# A log whose first line comes after step 10 and after this share of the run may be a mid-run excerpt.
+EARLY_SHARE = 0.02
+
+
+def starts_early(points: list[Point], ctx: DetectContext) -> bool:
+    """Whether the series begins at the run's start: only then can it tell "never fell" or "no warmup"
+    (a tail of a cosine decay, or a loss excerpt from step 4000, cannot)."""
+    return bool(points) and points[0].step <= max(10, EARLY_SHARE * (ctx.max_steps or points[-1].step))

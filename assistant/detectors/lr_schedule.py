@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact
+from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact, starts_early
 from assistant.engine.facts import Fact
 
 MIN_POINTS = 3
@@ -56,6 +56,11 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
     shape = "constant" if constant else _shape([p.step for p in points[k:]], after)
     warmup_steps = peak.step if warmup else 0
     total = ctx.max_steps or points[-1].step
+    early = starts_early(points, ctx)
+    # The configured peak is only known when the log shows it: a warmup rising to it, a constant
+    # rate, or lines from the start. A tail of a cosine decay (3e-8 near the end) says nothing
+    # about the rate the run was given, nor about whether it warmed up.
+    peak_seen = warmup or k > 0 or constant or early
     return [
         make_fact(
             "symptom.lr_schedule", ctx, peak,
@@ -63,6 +68,7 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
             warmup_fraction=warmup_steps / total if total > 0 else None,
             peak=top, peak_step=peak.step, first=values[0], last=values[-1],
             decay=values[-1] < top * (1 - DECAY_MIN), shape=shape, constant=constant,
+            starts_early=early, peak_seen=peak_seen,
         ),
-        make_fact("symptom.lr_peak", ctx, peak, value=top),
+        make_fact("symptom.lr_peak", ctx, peak, value=top, peak_seen=peak_seen),
     ]

@@ -5,7 +5,7 @@ Guide, "Loss Plateau": "Loss stops decreasing early in training, well above expe
 """
 from __future__ import annotations
 
-from assistant.detectors._base import DetectContext, Series, detector, loss_points, make_fact
+from assistant.detectors._base import DetectContext, Series, detector, loss_points, make_fact, starts_early
 from assistant.detectors._ranges import range_for
 from assistant.detectors._stats import head_median, median, quarter_medians, theil_sen_slope
 from assistant.engine.facts import Fact
@@ -42,7 +42,7 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
     rng = range_for(ctx.run_kind, "loss")
     expected_max = rng.high if rng else None
     drop = (start - level) / start
-    if all((start - q) / start < NEVER_DROPPED for q in quarter_medians(values)):
+    if starts_early(points, ctx) and all((start - q) / start < NEVER_DROPPED for q in quarter_medians(values)):
         return [make_fact(
             "symptom.loss_flat_from_start", ctx, points[-1],
             metric="loss", level=level, start_level=start, drop_fraction=drop,
