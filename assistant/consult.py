@@ -19,7 +19,7 @@ from assistant.evidence.series import Reading
 from assistant.knowledge import sections_by_anchor
 from assistant.report import Citation, Diagnosis, Evidence, Fix, InputSummary, Question, Report, SEVERITY_ORDER
 from assistant.rulebase import Catalog, Vocabulary, load_catalog, load_project_rulebase, load_vocabulary
-from assistant.words import facts_from_words
+from assistant.words import context_facts, facts_from_words
 
 __all__ = ["Consultation", "consult", "parse_answer", "THRESHOLD"]
 
@@ -181,7 +181,11 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
     warnings: list[str] = []
     facts, inputs = gather_facts(c, warnings)
     eng = _run_engine(rb, facts)
-    diagnoses = [_diagnosis(eng, concl, catalog) for concl in eng.conclusions() if concl.cf > THRESHOLD]
+    trouble = _Trouble(vocab)
+    diagnoses = [_diagnosis(eng, concl, catalog, trouble) for concl in eng.conclusions() if concl.cf > THRESHOLD]
+    symptoms = sorted({f.name for f in facts if trouble.shown(f)})
+    if symptoms:
+        _advice_below_causes(diagnoses)
     diagnoses.sort(key=lambda d: (-round(d.certainty, 3), SEVERITY_ORDER.get(d.severity, 3), d.id))
     ruled_out = [concl.id for concl in eng.conclusions() if concl.cf <= -THRESHOLD]
     questions = rank_questions(eng, rb, vocab, facts)
@@ -193,10 +197,43 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
         facts=[{"name": f.name, "value": thaw(f.value), "source": f.source} for f in facts],
         ruled_out=ruled_out,
         warnings=warnings,
+        symptoms=symptoms,
     )
     report.answer = templated_answer(report)
     _ground(report)
     return report, eng
+
+
+class _Trouble:
+    """Which facts show something going wrong, and which can explain it."""
+
+    EXPLAINING = ("probe.", "estimate.", "answer.")  # the host, a prediction, the user's answers
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        self.context = context_facts()
+
+    def shown(self, fact: Any) -> bool:
+        """A symptom: a detector's finding, an error or marker in a log, or a symptom the user named."""
+        name = fact.name
+        if self.vocab.describes_setup(name) or name in self.context or name.startswith(self.EXPLAINING):
+            return False
+        return not (name.startswith("user.") and not isinstance(fact.value, Mapping))  # user.model_params: a number
+
+    def explains(self, fact: Any) -> bool:
+        return self.shown(fact) or fact.name.startswith(self.EXPLAINING)
+
+
+def _advice_below_causes(diagnoses: list[Diagnosis]) -> None:
+    """When there is a symptom, advice that does not explain it (no eval set, no logging) never ranks
+    above a cause that does: its certainty, as an answer to this question, is held under theirs."""
+    causes = [d.certainty for d in diagnoses if d.explains_symptom]
+    if not causes:
+        return
+    ceiling = round(min(causes) * 0.9, 3)
+    for d in diagnoses:
+        if not d.explains_symptom and d.certainty > ceiling:
+            d.certainty = ceiling
 
 
 def _ground(report: Report) -> None:
@@ -232,16 +269,18 @@ def _input_sources(eng: Engine, fact_ids: Iterable[int], seen: set[int] | None =
     return out
 
 
-def _diagnosis(eng: Engine, concl: Any, catalog: Catalog) -> Diagnosis:
+def _diagnosis(eng: Engine, concl: Any, catalog: Catalog, trouble: _Trouble) -> Diagnosis:
     positive = sorted((j for j in concl.justifications if j.cf > 0), key=lambda j: -j.cf)
     meta0 = positive[0].meta if positive else {}
     severity = (meta0 or {}).get("severity") or catalog.severity(concl.id)
     evidence: list[Evidence] = []
     fixes: list[Fix] = []
     anchors: list[str] = []
+    explains = False
     for j in positive:
         meta = j.meta or {}
         inputs = _input_sources(eng, j.premise_ids)
+        explains = explains or any(trouble.explains(f) for f in inputs)
         primary = inputs[0] if inputs else None
         text = meta.get("evidence") or ""
         if text:
@@ -261,6 +300,7 @@ def _diagnosis(eng: Engine, concl: Any, catalog: Catalog) -> Diagnosis:
         fixes=fixes,
         citations=_citations(anchors),
         trace=_trace(eng, concl.id),
+        explains_symptom=explains,
     )
 
 
@@ -405,10 +445,19 @@ def _why_text(moved: set[str], base: dict[str, float]) -> str:
 def templated_answer(report: Report) -> str:
     """A short prose answer without an LLM: the top findings and the next step."""
     if not report.diagnoses:
+        if report.symptoms and report.questions:
+            return ("Nothing in the evidence explains the symptom yet. The answer that would help most: "
+                    + report.questions[0].text)
         if any(i.kind != "unknown" for i in report.inputs):
             return "Nothing in the evidence points to a known failure; the run looks healthy by the guide's ranges."
         return "I could not tie the question to a known failure yet; attach the training log or config, or answer a question below."
     top = report.diagnoses[0]
+    if report.symptoms and not top.explains_symptom:
+        lines = ["Nothing in the evidence explains the symptom yet; what follows is general advice about the setup."]
+        if report.questions:
+            lines.append("The answer that would help most: " + report.questions[0].text)
+        lines.append(f"Advice: {top.title} ({top.id}).")
+        return " ".join(lines)
     lines = [f"Most likely: {top.title} ({top.id}, certainty {top.certainty:.2f})."]
     if top.evidence:
         lines.append("Because " + top.evidence[0].text.rstrip(".") + ".")

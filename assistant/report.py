@@ -44,6 +44,7 @@ class Diagnosis:
     fixes: list[Fix] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)
+    explains_symptom: bool = True  # false: advice resting only on how the run is set up
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Report:
     answer_source: str = "template"  # template | docs | llm: who wrote `answer`
     ruled_out: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    symptoms: list[str] = field(default_factory=list)  # the facts that show something going wrong
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

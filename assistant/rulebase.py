@@ -44,6 +44,11 @@ class Vocabulary:
     families: tuple[str, ...]
     names: frozenset[str]
     askable: dict[str, Askable]
+    setup: tuple[str, ...] = ()
+
+    def describes_setup(self, name: str) -> bool:
+        """A fact about how the run is set up or what it logged, not about something going wrong."""
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.setup)
 
     def knows(self, name: str) -> bool:
         return name in self.names or name in self.askable or any(fnmatch.fnmatchcase(name, f) for f in self.families)
@@ -82,7 +87,8 @@ def load_vocabulary(root: Path = RULES_DIR) -> Vocabulary:
                       tuple(spec.get("known_from") or ()))
         for name, spec in (data.get("askable") or {}).items()
     }
-    return Vocabulary(tuple((data.get("families") or {}).keys()), frozenset((data.get("facts") or {}).keys()), askable)
+    return Vocabulary(tuple((data.get("families") or {}).keys()), frozenset((data.get("facts") or {}).keys()), askable,
+                      tuple(data.get("setup") or ()))
 
 
 def _digest(root: Path, files: list[Path]) -> str:

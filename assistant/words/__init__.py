@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from assistant.engine.facts import Fact
 from assistant.words.claims import facts_from_claims
-from assistant.words.phrases import Phrase, load_phrases, normalise, phrase_facts
+from assistant.words.phrases import Phrase, context_facts, load_phrases, normalise, phrase_facts
 from assistant.words.quantities import facts_from_quantities
 
-__all__ = ["Phrase", "facts_from_words", "load_phrases", "normalise"]
+__all__ = ["Phrase", "context_facts", "facts_from_words", "load_phrases", "normalise"]
 
 
 def facts_from_words(question: str, run_kind: str = "unknown") -> list[Fact]:

@@ -17,7 +17,7 @@ from assistant.datafile import load_yaml_file
 from assistant.engine.facts import Fact
 from assistant.paths import RULES_DIR
 
-__all__ = ["Phrase", "load_phrases", "phrase_facts", "normalise"]
+__all__ = ["Phrase", "context_facts", "load_phrases", "phrase_facts", "normalise"]
 
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -31,6 +31,7 @@ class Phrase:
     unless: tuple[re.Pattern[str], ...] = ()
     requires: tuple[str, ...] = ()
     window: int = 8
+    context: bool = False  # words about the setup, not a symptom
 
 
 @dataclass
@@ -91,8 +92,14 @@ def load_phrases(path: Path = RULES_DIR / "phrases.yaml") -> tuple[Phrase, ...]:
             unless=tuple(re.compile(p) for p in entry.get("unless", [])),
             requires=tuple(entry.get("requires", [])),
             window=int(entry.get("window", 8)),
+            context=bool(entry.get("context", False)),
         ))
     return tuple(out)
+
+
+def context_facts() -> frozenset[str]:
+    """Names of the phrase facts that describe the setup rather than a symptom."""
+    return frozenset(ph.fact for ph in load_phrases() if ph.context)
 
 
 def phrase_facts(question: str, phrases: tuple[Phrase, ...] | None = None) -> list[Fact]:
