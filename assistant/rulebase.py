@@ -28,7 +28,8 @@ __all__ = ["Catalog", "Askable", "Vocabulary", "DATA_FILES", "rule_files", "load
            "load_project_rulebase", "check_anchors"]
 
 # Files in rules/ that hold data for other parts, not rules.
-DATA_FILES = {"diagnoses.yaml", "facts.yaml", "phrases.yaml", "signatures.yaml", "ranges.yaml", "claims.yaml", "gpus.yaml"}
+DATA_FILES = {"diagnoses.yaml", "facts.yaml", "phrases.yaml", "signatures.yaml", "ranges.yaml", "claims.yaml", "gpus.yaml",
+              "meanings.yaml"}
 
 
 @dataclass(frozen=True)

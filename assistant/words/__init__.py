@@ -14,4 +14,10 @@ def facts_from_words(question: str, run_kind: str = "unknown") -> list[Fact]:
     """Everything the question says, each fact with source "question"."""
     if not question.strip():
         return []
-    return phrase_facts(question) + facts_from_claims(question, run_kind) + facts_from_quantities(question)
+    found = phrase_facts(question) + facts_from_claims(question, run_kind)
+    context = context_facts()
+    if not any(f.name not in context for f in found):
+        from assistant.words.semantic import semantic_facts  # the embedder loads only here
+
+        found += semantic_facts(question, exclude=[f.name for f in found])
+    return found + facts_from_quantities(question)
