@@ -10,6 +10,7 @@ from assistant.estimate.memory import GIB
 __all__ = ["estimate_facts", "estimate_from_facts", "SOURCE"]
 
 SOURCE = "estimate"
+WORDS_DEFAULT_SEQUENCE_LEN = 2048
 
 
 def estimate_facts(a: Assessment) -> list[Fact]:
@@ -80,5 +81,8 @@ def _from_words(first: Callable[[str], Any], has_config: bool) -> dict[str, Any]
         if first(name):
             out[key] = first(name)
     if not has_config:
-        out["precision"] = "bf16"  # what people train in; a config without bf16/fp16 does mean fp32
+        # Without a config, assume what most scripts run: bf16 weights (a config without bf16/fp16
+        # does mean fp32) and 2048-token samples (LLaMA-Factory's cutoff_len, common chat lengths).
+        out["precision"] = "bf16"
+        out.setdefault("sequence_len", WORDS_DEFAULT_SEQUENCE_LEN)
     return out

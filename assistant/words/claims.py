@@ -121,10 +121,13 @@ def read_claims(question: str) -> list[Claim]:
         for i in range(len(spans) - 2, -1, -1):
             if _CONNECTOR.match(spans[i]):
                 spans[i] = spans[i] + spans[i + 1]
+        # "nan from the first step, both loss and grad_norm": words ahead of the metrics speak for them.
+        leading = sentence[:mentions[0][0]] if mentions else ""
         for i, (start, end, name) in enumerate(mentions):
             prev_end = mentions[i - 1][1] if i else 0
             before = " ".join(sentence[prev_end:start].split()[-_PRE_WORDS:])
-            claim = _claim(name, sentence[start:end], before, spans[i], vocab)
+            claim = _claim(name, sentence[start:end], before, spans[i], vocab) or (
+                _claim(name, sentence[start:end], "", leading, vocab) if leading.strip() else None)
             if claim is not None:
                 claims.append(claim)
     return claims
@@ -160,7 +163,7 @@ def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) 
         pre, post = span[:m.start()], span[m.end():]
         unit = (m.group("unit") or "").strip()
         value = _float(m.group("num"))
-        if value is None:
+        if value is None or _negated(span, m.start(), vocab):  # "never 0", "isn't 0"
             continue
         in_nonfinite = "nonfinite" in claim.shapes and not unit and value.is_integer() and value >= 1
         if _STEP_BEFORE.search(pre[-24:]) or (_STEP_AFTER.match(post) and not unit) or in_nonfinite:

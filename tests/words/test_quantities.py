@@ -1,0 +1,49 @@
+"""The numbers a memory estimate needs, read from the user's words, and the estimate they give
+when no config is attached."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.consult import consult
+from assistant.words.quantities import facts_from_quantities
+
+
+def values(text: str) -> dict[str, object]:
+    return {f.name: f.value for f in facts_from_quantities(text)}
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("QLoRA on a 13B model in 8-bit runs out of memory on a 20 GB MIG slice",
+     {"user.model_params": 13e9, "user.gpu_memory_gib": 20.0, "user.quant_bits": 8, "user.adapter": "qlora"}),
+    ("Qwen3-0.6B on two A100 40GB, max_length 4096",
+     {"user.model_name": "qwen3-0.6b", "user.model_params": 0.6e9, "user.gpu_name": "A100", "user.gpu_memory_gib": 40.0,
+      "user.gpu_count": 2, "user.sequence_len": 4096}),
+    ("full fine-tune of Llama-3-70B at 4096 tokens on a 4090",
+     {"user.model_name": "llama-3-70b", "user.gpu_name": "RTX 4090", "user.sequence_len": 4096, "user.adapter": "full"}),
+    ("I have 64GB RAM and a 3090 with 24GB VRAM, mistral 7b lora", {"user.gpu_memory_gib": 24.0, "user.adapter": "lora"}),
+    ("mixtral 8x7b qlora on 2x a6000", {"user.model_params": 56e9, "user.gpu_count": 2, "user.gpu_memory_gib": 47.5}),
+    ("deepspeed zero3 with 8x a100 80gb, 16k context", {"user.gpu_count": 8, "user.gpu_memory_gib": 80.0, "user.sequence_len": 16384}),
+])
+def test_numbers_from_words(text: str, expect: dict[str, object]) -> None:
+    got = values(text)
+    for name, value in expect.items():
+        assert got.get(name) == pytest.approx(value) if isinstance(value, float) else got.get(name) == value, (name, got)
+
+
+def test_host_ram_is_not_gpu_memory() -> None:
+    assert "user.gpu_memory_gib" not in values("the box has 128GB RAM and training gets killed")
+
+
+def test_an_oom_question_without_a_config_gets_the_estimate_and_the_next_rung() -> None:
+    report = consult("CUDA out of memory fine-tuning a 13B model with LoRA in 8-bit on a 20 GB MIG slice")
+    facts = {f["name"]: f["value"] for f in report.facts}
+    assert facts["estimate.fits"] is False and facts["estimate.memory_gib"] == 20.0
+    assert facts["estimate.next_rung"] != "none"
+    assert facts["estimate.peak_gib"] > 20.0
+
+
+def test_a_model_that_fits_gets_no_predicted_oom() -> None:
+    report = consult("QLoRA of a 7B model on an 80GB A100, is it going to fit?")
+    facts = {f["name"]: f["value"] for f in report.facts}
+    assert facts["estimate.fits"] is True
+    assert not {"model_not_quantized", "needs_offload", "oom_batch_too_large"} & {d.id for d in report.diagnoses}
