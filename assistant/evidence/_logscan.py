@@ -35,10 +35,12 @@ from typing import Any, Callable, Iterator
 
 from assistant.engine.facts import Fact
 from assistant.evidence._input import check_file, open_input
+from assistant.evidence._banners import BANNER_HINTS, find_banner
 from assistant.evidence._records import (
-    NONE, STEP_KEYS, SUMMARY, SWIFT_STEP_KEY, TRAIN, RunTracker, is_metric, record_kind,
+    EVAL, NONE, STEP_KEYS, SUMMARY, SWIFT_STEP_KEY, TRAIN, RunTracker, is_metric, preferred_fields, record_kind,
 )
 from assistant.evidence._signatures import SignatureScan, load_signatures
+from assistant.evidence._textmetrics import TextRecord, find_records
 from assistant.evidence._text import ANSI_RE, RANK_RE, clean_text, fragment_at, source
 from assistant.evidence.series import Reading, canonical_metric
 
@@ -131,6 +133,8 @@ class Parsed:
     hits: dict[str, Any] = field(default_factory=dict)  # signature -> first hit (SignatureScan.hits)
     exceptions: list[tuple[str, str, int, str]] = field(default_factory=list)
     max_steps: list[tuple[int, int]] = field(default_factory=list)
+    banner: list[tuple[str, int | float, int]] = field(default_factory=list)  # (fact name, value, line)
+    text_records: list[TextRecord] = field(default_factory=list)  # verl, nanoGPT, tables, tqdm postfixes
 
 
 def _layout(keys: tuple[bytes, ...], vals: Any) -> Layout:
@@ -140,6 +144,7 @@ def _layout(keys: tuple[bytes, ...], vals: Any) -> Layout:
     numeric: list[int] = []
     metric_names: list[str] = []
     step_idx = swift_idx = epoch_col = None
+    preferred = preferred_fields(raw_names, names)
     for i, (raw, name) in enumerate(zip(raw_names, names)):
         if raw == SWIFT_STEP_KEY:
             swift_idx = i
@@ -147,7 +152,7 @@ def _layout(keys: tuple[bytes, ...], vals: Any) -> Layout:
             continue
         elif name in STEP_KEYS:
             step_idx = i
-        elif kind != SUMMARY and is_metric(kind, name):
+        elif kind != SUMMARY and is_metric(kind, name) and preferred[name] == i:
             if name == "epoch":
                 epoch_col = len(numeric)
             numeric.append(i)
@@ -306,6 +311,8 @@ def _scan_texts(parsed: Parsed, texts: list[bytes], text_lines: list[int]) -> No
         t, local = texts[keep[j]], o - offsets[j]
         return t, local, text_lines[keep[j]] + t.count(b"\n", 0, local) + 1
 
+    line_of = _LineCounter(texts, keep, offsets, text_lines)
+
     def locate(o: int) -> tuple[int, str]:
         t, local, line = where(o)
         a, b = fragment_at(t, local)
@@ -329,6 +336,33 @@ def _scan_texts(parsed: Parsed, texts: list[bytes], text_lines: list[int]) -> No
             parsed.exceptions.append((exc[0], exc[1], line, clean_text(t[a:b])))
     for m in _MAX_STEPS.finditer(text):
         parsed.max_steps.append((int(m[1].replace(b"_", b"").replace(b",", b"")), where(m.start())[2]))
+    if any(hint in text for hint in BANNER_HINTS):
+        for name, value, line in find_banner(text, line_of):
+            if name == "run.max_steps":
+                parsed.max_steps.append((int(value), line))
+            else:
+                parsed.banner.append((name, value, line))
+    parsed.text_records = find_records(text, line_of)
+
+
+class _LineCounter:
+    """Line numbers of offsets into the joined kept texts, counted incrementally: a text-format
+    log (verl) is one text of megabytes holding thousands of records, and counting each record's
+    newlines from the start of its text would be quadratic."""
+
+    def __init__(self, texts: list[bytes], keep: list[int], offsets: list[int], text_lines: list[int]) -> None:
+        self.texts, self.keep, self.offsets, self.text_lines = texts, keep, offsets, text_lines
+        self._last = (-1, 0, 0)  # (text index, offset inside it, newlines before that offset)
+
+    def __call__(self, o: int) -> int:
+        j = bisect_right(self.offsets, o) - 1
+        t, local = self.texts[self.keep[j]], o - self.offsets[j]
+        last_j, last_local, count = self._last
+        if j != last_j or local < last_local:
+            last_local, count = 0, 0
+        count += t.count(b"\n", last_local, local)
+        self._last = (j, local, count)
+        return self.text_lines[self.keep[j]] + count + 1
 
 
 def _number(raw: bytes) -> float | None:
@@ -361,6 +395,11 @@ class LogScanner:
         self._unparsed = 0
         self._hits = SignatureScan(load_signatures())
         self._exceptions: dict[tuple[str, str], tuple[int, str]] = {}
+        self._banner: dict[str, tuple[int | float, int]] = {}  # fact name -> (value, line): the first banner
+        self._redraws: dict[int, bytes] = {}  # bar total -> last postfix recorded (tqdm redraws repeat it)
+        self._text_formats: set[str] = set()
+        self._text_kinds: dict[tuple[str, ...], str] = {}  # record kind per name tuple
+        self._banner_tool: str | None = None  # unsloth, when its banner was seen
 
     def feed(self, data: bytes) -> None:
         """Add raw bytes: the complete lines are parsed now, a partial last line waits."""
@@ -475,7 +514,63 @@ class LogScanner:
                 self._exceptions[(etype, message)] = (base - 1 + nl, text)
         for value, nl in p.max_steps:
             run.note_max_steps(value, base - 1 + nl)
+        for name, value, nl in p.banner:
+            if name == "log.framework":
+                self._banner_tool = self._banner_tool or str(value)
+            else:
+                self._banner.setdefault(name, (value, base - 1 + nl))
+        self._add_text_records(p.text_records, base - 1)
         self._line_base += p.newlines
+
+    def _add_text_records(self, records: list[TextRecord], line_base: int) -> None:
+        """Text-format records (verl, nanoGPT, tables, postfixes) into series and run facts, like dicts.
+        Their steps are their own; a record without one follows the last step. Records of one name
+        tuple are gathered as rows and stored a column at a time (a verl log is all such records);
+        a metric several name tuples hold is merged back into file order."""
+        run = self.run
+        groups: dict[tuple[str, ...], tuple[list[int], list[int], list[int], list[tuple[float, ...]]]] = {}
+        kinds = self._text_kinds
+        for n, rec in enumerate(records):
+            if rec.redraw is not None:
+                total, postfix = rec.redraw
+                if self._redraws.get(total) == postfix:
+                    continue
+                self._redraws[total] = postfix
+            kind = kinds.get(rec.names)
+            if kind is None:  # a tqdm postfix is a metric record only with a training metric in it
+                kind = kinds[rec.names] = record_kind(rec.names, tabular=rec.fmt != "postfix")
+            if kind in (NONE, SUMMARY):
+                continue
+            line = line_base + rec.line
+            step = rec.step
+            if kind == TRAIN:
+                step = (run.last_step or 0) + 1 if step is None else step
+                run.train(step, line)
+            elif step is None:
+                step = run.last_step or 0
+            if kind == EVAL or rec.fmt == "table" and "eval_loss" in rec.names:
+                run.eval(line)
+            order, steps, lines, rows = groups.setdefault(rec.names, ([], [], [], []))
+            order.append(n)
+            steps.append(step)
+            lines.append(line)
+            rows.append(rec.values)
+            self._text_formats.add(rec.fmt)
+        holders: dict[str, list[tuple[tuple[str, ...], tuple[float, ...]]]] = {}
+        for names, (_, _, _, rows) in groups.items():
+            kind = kinds[names]
+            for name, column in zip(names, zip(*rows)):
+                if name not in STEP_KEYS and is_metric(kind, name):
+                    holders.setdefault(name, []).append((names, column))
+        for name, held in holders.items():
+            if len(held) == 1:
+                (names, column), = held
+                _, steps, lines, _ = groups[names]
+                self._store(name, steps, array("d", column), lines)
+            else:
+                merged = sorted((groups[names][0][i], groups[names][1][i], v, groups[names][2][i])
+                                for names, column in held for i, v in enumerate(column))
+                self._store(name, [m[1] for m in merged], array("d", (m[2] for m in merged)), [m[3] for m in merged])
 
     def _explicit(self, part: Part, row: int) -> int | None:
         layout = part.layout
@@ -540,6 +635,8 @@ class LogScanner:
         for (etype, message), (line, text) in self._exceptions.items():
             out.append(Fact("log.exception", {"type": etype, "message": message, "line": text},
                             source(self.name, line)))
+        for name, (value, line) in self._banner.items():
+            out.append(Fact(name, value, source(self.name, line)))
         framework = self._framework()
         if framework:
             out.append(Fact("log.framework", framework, self.name))
@@ -550,9 +647,11 @@ class LogScanner:
         names = self.run.metrics
         if self._swift:
             return "swift"
+        if self._text_formats & {"verl", "nanogpt"}:
+            return "verl" if "verl" in self._text_formats else "nanogpt"
         if "log.axolotl" in hits or any(n.startswith(_AXOLOTL_PREFIXES) for n in names):
             return "axolotl"
-        if "log.unsloth" in hits:
+        if "log.unsloth" in hits or self._banner_tool == "unsloth":
             return "unsloth"
         if "log.llamafactory" in hits:
             return "llamafactory"

@@ -16,7 +16,7 @@ from assistant.evidence.series import Reading, canonical_metric
 
 __all__ = [
     "TRAIN", "EVAL", "SUMMARY", "NONE", "STEP_KEYS", "SWIFT_STEP_KEY", "RunTracker",
-    "record_kind", "is_metric", "add_record", "as_number",
+    "record_kind", "is_metric", "add_record", "as_number", "preferred_fields",
 ]
 
 TRAIN, EVAL, SUMMARY, NONE = "train", "eval", "summary", "none"
@@ -117,9 +117,9 @@ class RunTracker:
         return bool(self.steps_logged or self.eval_line or self.completed or self.last_step is not None)
 
     def facts(self) -> list[Fact]:
-        if not self.seen:
-            return []
         src = self.name
+        if not self.seen:  # a run that stopped before its first log line still said how long it would be
+            return [Fact("run.max_steps", self.max_steps, source(src, self.max_steps_line))] if self.max_steps else []
         out = [Fact("metric.logged", m, source(src, ln)) for m, ln in self.metrics.items()]
         out.append(Fact("run.steps_logged", self.steps_logged, source(src, self.last_line)))
         if self.last_step is not None:
@@ -131,6 +131,17 @@ class RunTracker:
         return out
 
 
+def preferred_fields(raw: list[str], canonical: list[str]) -> dict[str, int]:
+    """Canonical name -> the field that supplies it when a record holds two names of one metric
+    (unsloth logs ``completion_length`` beside ``completions/mean_length``): the field already
+    spelled canonically, else the first."""
+    out: dict[str, int] = {}
+    for i, (r, name) in enumerate(zip(raw, canonical)):
+        if name not in out or (r.strip() == name and raw[out[name]].strip() != name):
+            out[name] = i
+    return out
+
+
 def add_record(reading: Reading, run: RunTracker, fields: Mapping[str, Any], line: int,
                step: int | None = None, tabular: bool = True) -> str:
     """Store one record's metrics in ``reading`` and note it in ``run``; returns its kind.
@@ -138,7 +149,10 @@ def add_record(reading: Reading, run: RunTracker, fields: Mapping[str, Any], lin
     ``step`` None means the record carries none: a train record then takes the next
     step in order of appearance, an eval record the last train step.
     """
-    names = {canonical_metric(k): v for k, v in fields.items()}
+    raw = list(fields)
+    canonical = [canonical_metric(k) for k in raw]
+    preferred = preferred_fields(raw, canonical)
+    names = {name: fields[k] for i, (k, name) in enumerate(zip(raw, canonical)) if preferred[name] == i}
     kind = record_kind(names, tabular)
     if kind == SUMMARY:
         run.summary(line)

@@ -210,20 +210,59 @@ def _most_extreme(values: Sequence[float], centre: float) -> int:
     return values.index(hi if hi - centre >= centre - lo else lo)
 
 
-# Names as trainers and trackers spell them -> one canonical name.
+# Names as trainers and trackers spell them -> one canonical name (TRL's GRPO names for RL metrics,
+# so the healthy ranges and rules written for TRL apply to every tool).
 _ALIASES = {
     "train_loss_step": "loss",
     "lr": "learning_rate",
     "eval/loss": "eval_loss",
     "train/global_step": "global_step",
+    # TRL before 0.17, unsloth, ms-swift
+    "completion_length": "completions/mean_length",
+    "mean_completion_length": "completions/mean_length",
+    "min_completion_length": "completions/min_length",
+    "max_completion_length": "completions/max_length",
+    "clipped_completions_ratio": "completions/clipped_ratio",
+    "mean_terminated_completion_length": "completions/mean_terminated_length",
+    "clip_ratio": "clip_ratio/region_mean",
+    "response_clip_ratio": "completions/clipped_ratio",
+    "token_acc": "mean_token_accuracy",
+    # TRL PPO / RLOO trainers
+    "objective/kl": "kl",
+    "objective/scores": "reward",
+    "policy/entropy_avg": "entropy",
+    "policy/clipfrac_avg": "clip_ratio/region_mean",
+    "loss/policy_avg": "loss",
+    # verl and EasyR1
+    "actor/pg_loss": "loss",
+    "actor/entropy": "entropy",
+    "actor/entropy_loss": "entropy",
+    "actor/kl_loss": "kl",
+    "actor/pg_clipfrac": "clip_ratio/region_mean",
+    "actor/grad_norm": "grad_norm",
+    "actor/lr": "learning_rate",
+    "critic/score/mean": "reward",
+    "reward/overall": "reward",
+    "response_length/mean": "completions/mean_length",
+    "response_length/max": "completions/max_length",
+    "response_length/min": "completions/min_length",
+    "response_length/clip_ratio": "completions/clipped_ratio",
+    "training/global_step": "global_step",
+    "training/epoch": "epoch",
+    # OpenRLHF
+    "policy_loss": "loss",
+    "actor_lr": "learning_rate",
+    "response_length": "completions/mean_length",
 }
 
 
 def canonical_metric(name: str) -> str:
-    """``train/loss`` -> ``loss``, ``eval/loss`` -> ``eval_loss``, ``lr`` -> ``learning_rate``.
+    """``train/loss`` -> ``loss``, ``eval/loss`` -> ``eval_loss``, ``lr`` -> ``learning_rate``,
+    ``actor/grad_norm`` (verl) -> ``grad_norm``, ``response_length/clip_ratio`` -> ``completions/clipped_ratio``.
 
     W&B and TensorBoard prefix train metrics with ``train/`` and eval metrics
-    with ``eval/``; stdout and trainer_state use bare names and ``eval_``.
+    with ``eval/``; stdout and trainer_state use bare names and ``eval_``. A record
+    that holds two names of one metric keeps the first (readers check).
     """
     n = name.strip()
     if n in _ALIASES:

@@ -1,14 +1,17 @@
-"""Training console output (axolotl, HF Trainer, TRL, ms-swift, LLaMA-Factory, Unsloth).
+"""Training console output (axolotl, HF Trainer, TRL, ms-swift, LLaMA-Factory, Unsloth, verl, OpenRLHF, nanoGPT).
 
 Any text that no more specific reader claimed is read as a console log: the scan
-finds metric dict lines, progress bars, error signatures and exception lines
-wherever they are, and says so when it found none.
+finds metric dict lines, other trainers' metric lines, progress bars, training
+banners, error signatures and exception lines wherever they are, and says so when
+it found none. The log's head is also read for the arguments and the launch command
+it printed (``_headconfig``); those beat the banner's figures for the same key.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from assistant.evidence import Progress, Reader, register
+from assistant.evidence._headconfig import head_config_facts
 from assistant.evidence._logscan import CHUNK_SIZE, scan_file
 from assistant.evidence.series import Reading
 
@@ -31,6 +34,10 @@ class StdoutLogReader(Reader):
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
         reading = Reading(str(path), self.kind)
         scan_file(path, reading, path.name, progress, self.chunk_size)
+        config = head_config_facts(path, reading.warnings)
+        if config:
+            names = {f.name for f in config}
+            reading.facts = [f for f in reading.facts if f.name not in names] + config
         if not reading.facts and not reading.series:
             reading.warnings.append(f"{path.name}: no training metrics, errors or known messages found")
         return reading

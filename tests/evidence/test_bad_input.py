@@ -198,3 +198,47 @@ def test_written_files_unchanged(tmp_path: Path) -> None:
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
     read_attachment(path)
     assert path.stat().st_mtime_ns == 1_000_000_000 and path.read_text() == "{'loss': 1.0}\nValueError: x\n"
+
+
+def _snippets() -> list[str]:
+    """Real text of every format the non-axolotl readers take (dumps, commands, other tools' logs, pastes)."""
+    from tests.evidence import test_command_line as cmd, test_hf_args as dumps, test_probe_paste as paste
+    from tests.evidence import test_text_metrics as metrics, test_tool_config as tools
+
+    return [dumps.PRINTED, dumps.DATACLASS_REPR, dumps.SCRIPT, cmd.ALPACA, cmd.VERL, cmd.SWIFT, cmd.OPENRLHF,
+            tools.LLAMAFACTORY_QLORA, tools.VERL_YAML, tools.TRL_CLI, metrics.VERL, metrics.UNSLOTH_TABLE,
+            metrics.LLAMAFACTORY_BANNER, metrics.UNSLOTH_BANNER_2025, paste.SMI_450, paste.SMI_535, paste.TRL_ENV,
+            paste.COLLECT_ENV, paste.CONDA, paste.PIP_FREEZE]
+
+
+def test_cut_and_garbled_pastes_read_in_part_or_refuse_with_a_reason(tmp_path: Path) -> None:
+    """Every real snippet cut at many points, and with bytes swapped for quotes, brackets and
+    backslashes, is read (possibly with warnings) or refused with an InputError: never a traceback."""
+    rng = random.Random(7)
+    path = tmp_path / "paste.txt"
+    for text in _snippets():
+        variants = [text[:n] for n in sorted(rng.sample(range(1, len(text)), min(12, len(text) - 1)))]
+        for _ in range(6):
+            chars = list(text)
+            for i in rng.sample(range(len(chars)), min(8, len(chars))):
+                chars[i] = rng.choice("'\"()[]{}\\=:|-\n")
+            variants.append("".join(chars))
+        for variant in variants:
+            if not variant.strip():
+                continue
+            path.write_text(variant)
+            try:
+                readings = read_attachment(path)
+            except InputError:
+                continue
+            assert readings and all(isinstance(w, str) for r in readings for w in r.warnings)
+
+
+def test_huge_command_file_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "run.sh"
+    with open(path, "w") as f:
+        f.write("python train.py --learning_rate 1e-5 \\\n")
+        for _ in range(17 * 1024):
+            f.write("    --flag " + "x" * 1000 + " \\\n")
+    with pytest.raises(InputError, match="too large"):
+        read_attachment(path)

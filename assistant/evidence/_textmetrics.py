@@ -1,0 +1,204 @@
+"""Metric lines of trainers that do not print dicts, found in a log's text between dict lines.
+
+* verl / EasyR1: ``(TaskRunner pid=222265) step:34 - actor/entropy:0.22 - actor/pg_clipfrac:0.0008 - ...``
+* nanoGPT: ``iter 100: loss 2.3456, time 123.45ms, mfu 12.34%`` and ``step 500: train loss 1.23, val loss 1.45``;
+  build-nanogpt / llm.c: ``step  120 | loss: 3.401 | lr 6.0000e-04 | norm: 0.5123 | dt: 100.00ms | tok/sec: ...``
+* HF notebooks and unsloth, copied as text (tabs) or as GitHub markdown (pipes): a header row
+  ``Step | Training Loss | reward | reward_std | completion_length | kl`` followed by numeric rows
+* tqdm postfixes (OpenRLHF's ``Episode [1/1]: 8%|▊ | 1/12 [01:23<15:20, 83.7s/it, policy_loss=0.0123, reward=0.35, ...]``)
+
+Each match becomes a ``TextRecord`` with canonical metric names; the log scanner turns records into
+series exactly like dict lines. Every format is looked for only when a literal it must contain is in
+the text, so logs of other trainers pay a few ``in`` tests.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Callable, Iterable, Iterator
+
+from assistant.evidence.series import canonical_metric
+
+__all__ = ["TextRecord", "find_records"]
+
+_VERL = re.compile(rb"step:(\d+) - ([^\r\n]*)")
+_NANOGPT_ITER = re.compile(rb"(?m)^iter (\d+): loss ([-+.\w]+)")
+_NANOGPT_EVAL = re.compile(rb"(?m)^step (\d+): train loss ([-+.\w]+), val loss ([-+.\w]+)")
+_PIPE_STEP = re.compile(rb"(?m)^step\s+(\d+)(?:/\d+)?\s*\|([^\r\n]*)")
+_PIPE_PAIR = re.compile(rb"\s*([A-Za-z][\w/ ]*?):?\s+([-+]?(?:\d[\d.]*(?:e[-+]?\d+)?|nan|inf))\w*%?\s*$", re.I)
+_POSTFIX = re.compile(rb"\| *(\d+)/(\d+) \[[^\]\r\n]*?(?:it/s|s/it), ([^\]\r\n]*?=[^\]\r\n]*)\]")
+_HEADER = re.compile(rb"(?m)^[^\r\n]*Training Loss[^\r\n]*$")
+_SEPARATOR = re.compile(rb"^[\s|:\-+]+$")
+_WRAPPED = re.compile(rb"^(?:np\.float\d+|np\.int\d+|tensor)\((.*?)(?:,.*)?\)$")
+# Names that only mean this in one format (OpenRLHF's postfix, nanoGPT's pipe lines).
+_FORMAT_NAMES = {
+    "pipe": {"norm": "grad_norm", "lr": "learning_rate"},
+    "table": {"training loss": "loss", "validation loss": "eval_loss", "step": "step", "epoch": "epoch"},
+}
+
+
+@dataclass(frozen=True)
+class TextRecord:
+    """One logged step of a text format; ``line`` counts from the buffer start (1-based)."""
+
+    fmt: str  # verl | nanogpt | table | postfix
+    line: int
+    step: int | None
+    names: tuple[str, ...]  # canonical metric names
+    values: tuple[float, ...]  # one per name
+    redraw: tuple[int, bytes] | None = None  # (bar total, postfix) of a tqdm redraw, to drop repeats
+
+
+def find_records(text: bytes, line_of: Callable[[int], int]) -> list[TextRecord]:
+    """Every text-format metric record in ``text``, in order."""
+    out: list[TextRecord] = []
+    if b"step:" in text and b" - " in text:
+        out.extend(_verl(text, line_of))
+    if b"iter " in text or b"val loss" in text:
+        out.extend(_nanogpt(text, line_of))
+    if b"step " in text and b"|" in text:
+        out.extend(_pipe(text, line_of))
+    if b"Training Loss" in text:
+        out.extend(_tables(text, line_of))
+    if b"it, " in text and b"=" in text:
+        out.extend(_postfix(text, line_of))
+    out.sort(key=lambda r: r.line)
+    return out
+
+
+def _number(raw: bytes) -> float | None:
+    raw = raw.strip()
+    m = _WRAPPED.match(raw)
+    if m is not None:
+        raw = m[1]
+    try:
+        return float(raw.rstrip(b"%"))
+    except ValueError:
+        return None
+
+
+def _fields(pairs: Iterable[tuple[bytes, bytes]], fmt: str = "") -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """(canonical names, values); the first of two names of one metric wins, unreadable values are dropped."""
+    names = _FORMAT_NAMES.get(fmt, {})
+    out: dict[str, float] = {}
+    for key, raw in pairs:
+        value = _number(raw)
+        if value is None:
+            continue
+        label = key.decode("utf-8", "replace").strip()
+        name = names.get(label.lower()) or canonical_metric(label.replace(" / ", "/"))
+        out.setdefault(name, value)
+    return tuple(out), tuple(out.values())
+
+
+def _verl(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
+    """verl prints the same keys in the same order every step: names are worked out once per key
+    sequence and values converted with one ``map(float, ...)`` (a verl log is all such lines)."""
+    layouts: dict[tuple[bytes, ...], tuple[tuple[str, ...], Callable[[list], tuple]]] = {}
+    for m in _VERL.finditer(text):
+        items = m[2].replace(b" - ", b":").split(b":")
+        try:
+            if len(items) % 2:
+                raise ValueError("a value holding ' - ' or ':'")
+            keys = tuple(items[0::2])
+            layout = layouts.get(keys)
+            if layout is None:
+                layout = layouts[keys] = _layout(keys)
+            names, pick = layout
+            values = pick(list(map(float, items[1::2])))
+        except ValueError:  # np.float64(...), `nan` spelled otherwise, an odd value: the careful way
+            names, values = _fields(p.rpartition(b":")[::2] for p in m[2].split(b" - ") if b":" in p)
+        if names:
+            yield TextRecord("verl", line_of(m.start()), int(m[1]), names, values)
+
+
+def _layout(keys: tuple[bytes, ...]) -> tuple[tuple[str, ...], Callable[[list], tuple]]:
+    """(canonical names kept, picker of their values): a later second name of one metric is dropped."""
+    seen: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        seen.setdefault(canonical_metric(key.decode("utf-8", "replace")), i)
+    idx = list(seen.values())
+    pick = itemgetter(*idx) if len(idx) > 1 else (lambda values: (values[idx[0]],))
+    return tuple(seen), pick
+
+
+def _nanogpt(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
+    for m in _NANOGPT_ITER.finditer(text):
+        names, values = _fields([(b"loss", m[2])])
+        if names:
+            yield TextRecord("nanogpt", line_of(m.start()), int(m[1]), names, values)
+    for m in _NANOGPT_EVAL.finditer(text):
+        names, values = _fields([(b"eval_loss", m[3])])
+        if names:
+            yield TextRecord("nanogpt", line_of(m.start()), int(m[1]), names, values)
+
+
+def _pipe(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
+    for m in _PIPE_STEP.finditer(text):
+        pairs = []
+        for part in m[2].split(b"|"):
+            pm = _PIPE_PAIR.match(part)
+            if pm is not None:
+                pairs.append((pm[1], pm[2]))
+        names, values = _fields(pairs, "pipe")
+        if "loss" in names:
+            yield TextRecord("nanogpt", line_of(m.start()), int(m[1]), names, values)
+
+
+def _tables(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
+    """Header row, an optional markdown separator, then numeric rows until the first other line."""
+    for m in _HEADER.finditer(text):
+        header = m[0]
+        sep = b"\t" if b"\t" in header else b"|" if b"|" in header else None
+        if sep is None:
+            continue
+        columns = _cells(header, sep)
+        names = [_column(c) for c in columns]
+        after_eval = names.index("eval_loss") if "eval_loss" in names else len(names)
+        # HF's eval table titles eval_<metric> as `Metric`: the columns after Validation Loss are eval metrics
+        names = [n if i <= after_eval or n.startswith("eval_") else "eval_" + "_".join(n.lower().split())
+                 for i, n in enumerate(names)]
+        if "step" not in names and "epoch" not in names:
+            continue
+        pos, count = m.end() + 1, 0
+        while pos < len(text):
+            end = text.find(b"\n", pos)
+            end = len(text) if end == -1 else end
+            row = text[pos:end].rstrip(b"\r")
+            if _SEPARATOR.match(row) and row.strip():
+                pos = end + 1
+                continue
+            cells = _cells(row, sep)
+            if len(cells) != len(names) or _number(cells[0]) is None:
+                break
+            values = dict(zip(names, cells))
+            count += 1  # a table without a Step column (HF's per-epoch eval table) counts its rows
+            step = _number(values.pop("step", b"")) if "step" in values else count
+            names_kept, numbers = _fields(((n.encode(), v) for n, v in values.items()), "table")
+            yield TextRecord("table", line_of(pos), int(step) if step is not None else None, names_kept, numbers)
+            pos = end + 1
+
+
+def _cells(row: bytes, sep: bytes) -> list[bytes]:
+    cells = [c.strip() for c in row.split(sep)]
+    if sep == b"|":  # `| a | b |`: the outer pipes leave empty cells
+        if cells and not cells[0]:
+            cells = cells[1:]
+        if cells and not cells[-1]:
+            cells = cells[:-1]
+    return cells
+
+
+def _column(header: bytes) -> str:
+    label = header.decode("utf-8", "replace").strip()
+    known = _FORMAT_NAMES["table"].get(label.lower())
+    return known or canonical_metric(label.replace(" / ", "/"))
+
+
+def _postfix(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
+    for m in _POSTFIX.finditer(text):
+        pairs = (p.partition(b"=")[::2] for p in m[3].split(b", ") if b"=" in p)
+        names, values = _fields(pairs)
+        if names:
+            yield TextRecord("postfix", line_of(m.start()), None, names, values, (int(m[2]), m[3]))
