@@ -19,7 +19,7 @@ from assistant.evidence.series import Reading
 from assistant.knowledge import sections_by_anchor
 from assistant.report import Citation, Diagnosis, Evidence, Fix, InputSummary, Question, Report, SEVERITY_ORDER
 from assistant.rulebase import Catalog, Vocabulary, load_catalog, load_project_rulebase, load_vocabulary
-from assistant.words import context_facts, facts_from_words
+from assistant.words import context_facts, facts_from_words, kind_from_words
 
 __all__ = ["Consultation", "consult", "parse_answer", "THRESHOLD"]
 
@@ -85,17 +85,21 @@ def consult(question: str = "", attachments: Iterable[Path] = (), answers: Itera
 
 # --- facts -------------------------------------------------------------------------------------
 
-def _context_for(reading: Reading, known: list[Fact]) -> DetectContext:
+def _context_for(reading: Reading, known: list[Fact], question: str) -> DetectContext:
     """What the detectors should know about a run: its kind, length and caps.
 
     A config attached beside the log says more than the metric names do: `rl:`
     gives the kind, max_steps the length, max_completion_length the cap that
-    completion lengths grow toward.
+    completion lengths grow toward. A config that only defaults to "sft" (no `rl:`)
+    yields to reward metrics in the log, then to the kind the question names.
     """
     def first(name: str) -> Any:
         return next((f.value for f in known if f.name == name), None)
 
-    kind = first("run.kind") or infer_run_kind(reading.series.keys())
+    kind = first("run.kind") or "unknown"
+    if kind in ("sft", "unknown"):
+        inferred = infer_run_kind(reading.series.keys())
+        kind = inferred if inferred not in ("sft", "unknown") else kind_from_words(question, kind if kind != "unknown" else inferred)
     max_steps = first("run.max_steps") or first("config.max_steps")
     caps = {}
     cap = first("config.trl.max_completion_length")
@@ -112,7 +116,7 @@ def gather_facts(c: Consultation, warnings: list[str]) -> tuple[list[Fact], list
     for reading in c.readings:
         rf = list(reading.facts)
         if reading.series:
-            ctx = _context_for(reading, read_facts)
+            ctx = _context_for(reading, read_facts, c.question)
             symptoms, detector_warnings = run_detectors(reading.series, ctx)
             rf.extend(symptoms)
             warnings.extend(f"{Path(reading.path).name}: {w}" for w in detector_warnings)
@@ -124,7 +128,12 @@ def gather_facts(c: Consultation, warnings: list[str]) -> tuple[list[Fact], list
     facts.extend(c.extra_facts)
     facts = _dedupe_run_kind(facts)
     kind = next((f.value for f in facts if f.name == "run.kind"), "unknown")
-    facts.extend(facts_from_words(c.question, kind))
+    logged = {f.value for f in facts if f.name == "metric.logged"}
+    # The user's reading of a curve the log holds gives way to the detectors' reading of it.
+    facts.extend(f for f in facts_from_words(c.question, kind)
+                 if not (f.name.startswith("symptom.") and f.attr("metric") in logged))
+    if kind in ("sft", "unknown") and kind_from_words(c.question, kind) not in ("sft", "unknown"):
+        facts = [f for f in facts if f.name != "run.kind"] + [Fact("run.kind", kind_from_words(c.question, kind), "question")]
     facts.extend(Fact(name, _coerce(value), source="answer") for name, value in c.answers.items())
     return facts + _estimate(facts), inputs
 

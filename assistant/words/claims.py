@@ -30,12 +30,16 @@ CF = 0.9  # a person's reading of a curve: strong evidence, not a log line
 LOSS_LIKE = frozenset({"loss", "eval_loss", "grad_norm", "kl", "perplexity"})
 
 # A sentence ends at . ! ? ; or a newline, but not at the point of a decimal ("0.8").
-_SENTENCE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|\n")
+_SENTENCE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|\n|[。！？；]")
 _NUMBER = re.compile(
     r"(?<![\w.])(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:e[-+]?\d+)?)(?P<unit>\s?%|k\b|\s?(?:gb|gib|mb|mib|b\b|m\b|x\b))?(?![\w.])",
 )
-_STEP_BEFORE = re.compile(r"\b(?:step|steps|iter|iteration|iterations|epoch|epochs|batch|round|rounds|update|updates|global_step)\s*#?:?\s*$")
-_STEP_AFTER = re.compile(r"^\s*(?:steps?|iterations?|iters?|its\b|epochs?|batches|rounds?|updates?|samples|examples|rows|tokens|generations|completions|prompts|gpus?|nodes?)\b")
+_WILD = re.compile(r"\b(?:wild\w*|violent\w*|crazy|massive\w*|huge|hugely|extreme\w*|by orders of magnitude)\b|剧烈")
+MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
+_ASSIGNED = re.compile(r"\b[a-z_][\w.]*\s*[=:]\s*$")
+_CONTRAST = re.compile(r"\b(?:but|while|whereas|however|although|though|compared|versus|vs\.?|than|unlike)\b|但|而|相比")
+_STEP_BEFORE = re.compile(r"\b(?:step|steps|iter|iteration|iterations|epoch|epochs|batch|round|rounds|update|updates|global_step)\s*#?:?\s*[~≈]?\s*$")
+_STEP_AFTER = re.compile(r"^\s*(?:个|次|轮|步)?\s*(?:步|轮|steps?|iterations?|iters?|its\b|epochs?|batches|rounds?|updates?|samples|examples|rows|tokens|generations|completions|prompts|gpus?|nodes?)\b")
 _SPAN_WORDS = re.compile(r"^\s*(?:over|for|during|across|in|within)\s*(?:the\s+)?(?:first\s+|last\s+)?$")
 _AFTER_WORDS = re.compile(r"(?:after|from|since|around|at|by|until|past|beyond|starting at|starting from)\s*(?:about\s+|around\s+|~\s*)?$")
 _CONNECTOR = re.compile(r"^[\s,/&+]*(?:and|&|as well as|or|both|plus|with|/)?[\s,/&+]*(?:both\s+|the\s+)?$")
@@ -68,6 +72,7 @@ class Claim:
     steps: list[int] = field(default_factory=list)       # "at step 212", "after 100 steps"
     over_steps: int | None = None                        # "over 100 steps", "for 50 steps"
     shapes: set[str] = field(default_factory=set)
+    last_move: str | None = None                         # "up" or "down", whichever is said last
 
     def has(self, *shapes: str) -> bool:
         return any(s in self.shapes for s in shapes)
@@ -159,29 +164,44 @@ def _shapes(text: str, vocab: _Vocabulary, only: tuple[str, ...] | None = None) 
 def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) -> Claim | None:
     claim = Claim(metric=name, words=" ".join(f"{before} {mention}{span}".split())[:160])
     claim.shapes = _shapes(span, vocab) | _shapes(before + " ", vocab, only=("nonfinite", "zero_words", "oscillate", "spike", "up", "initial", "flat", "all_words"))
+    moves = [(m.start(), move) for move in ("up", "down") if move in claim.shapes
+             for m in vocab.shapes[move].finditer(span) if not _negated(span, m.start(), vocab)]
+    claim.last_move = max(moves)[1] if moves else ("up" if "up" in claim.shapes else "down" if "down" in claim.shapes else None)
+    value_clause, claim_end = False, 0  # values come from one clause: "2 for baichuan, but 5.2 for yi" is no series
+    previous_step = False
     for m in _NUMBER.finditer(span):
         pre, post = span[:m.start()], span[m.end():]
         unit = (m.group("unit") or "").strip()
         value = _float(m.group("num"))
         if value is None or _negated(span, m.start(), vocab):  # "never 0", "isn't 0"
             continue
+        if len(pre.split()) > MAX_VALUE_DISTANCE or _ASSIGNED.search(pre[-40:]):
+            continue  # too far from the metric's name to be its value, or another setting's ("num_generations=32")
+        if re.match(r"^\s*[~～-]\s*\d", post) and not unit:
+            continue  # "800~900": a range, read as its upper end
         in_nonfinite = "nonfinite" in claim.shapes and not unit and value.is_integer() and value >= 1
-        if _STEP_BEFORE.search(pre[-24:]) or (_STEP_AFTER.match(post) and not unit) or in_nonfinite:
+        joined = previous_step and re.search(r"(?:\band|\bor|,|/|to)\s*[~≈]?\s*$", pre[-8:]) is not None
+        if _STEP_BEFORE.search(pre[-24:]) or (_STEP_AFTER.match(post) and not unit) or in_nonfinite or joined:
             if _SPAN_WORDS.search(pre[-24:]) and _STEP_AFTER.match(post):
                 claim.over_steps = int(value)
-            elif _STEP_AFTER.match(post) and not re.match(r"^\s*(?:steps?|iterations?|iters?|epochs?|updates?|rounds?)\b", post):
+            elif _STEP_AFTER.match(post) and not re.match(r"^\s*(?:个|次)?\s*(?:步|轮|steps?|iterations?|iters?|epochs?|updates?|rounds?)\b", post):
                 continue  # "8 gpus", "16 generations": a count, not a value of this metric
             else:
-                claim.steps.append(int(value))
+                claim.steps.append(int(value * (1000 if unit == "k" else 1)))
+                previous_step = True
             continue
+        previous_step = False
         if unit in ("gb", "gib", "mb", "mib", "b", "m", "x") and name != "memory":
             continue  # sizes and model names ("7b") belong to the estimator's reading
+        if value_clause and _CONTRAST.search(pre[claim_end:]):
+            break
         if unit == "%":
             claim.percent = True
             value /= 100.0
         elif unit == "k":
             value *= 1000.0
         claim.values.append(value)
+        value_clause, claim_end = True, m.end()
     if not claim.shapes and not claim.values:
         return None
     return claim
@@ -207,6 +227,8 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
     def fact(name: str, **attrs: object) -> None:
         out.append(Fact(name, {**base, **attrs}, SOURCE, CF))
 
+    if m == "learning_rate":
+        return _lr_facts(claim)
     if m == "loss" and (run_kind in SIGNED_LOSS_KINDS or any(v < 0 for v in vals)) and not claim.has("nonfinite"):
         return out  # a signed objective (GRPO): its size and shape mean nothing, as for the detectors
     if claim.has("nonfinite"):
@@ -227,24 +249,48 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
         out.extend(_series_facts(claim, base))
     elif len(vals) == 1:
         v = vals[0]
-        if claim.has("spike") or (claim.has("up") and claim.has("oscillate")):
+        if claim.has("spike"):
             fact("symptom.spikes", count=2 if claim.has("oscillate") or "spikes" in words else 1, worst_step=step,
-                 worst_value=v, baseline=None, worst_ratio=None, first_step=step, recovered=not claim.has("up"),
+                 worst_value=v, baseline=None, worst_ratio=None, first_step=step, recovered=not claim.has("flat", "all_words"),
                  fraction=None)
         elif claim.has("flat", "level", "all_words") and not claim.has("up", "down"):
             if m in ("loss", "eval_loss"):
                 fact("symptom.plateau", from_step=step, level=v, start_level=None, drop_fraction=None, expected_max=None)
             else:
                 fact("symptom.stuck_value", value=v)
-        elif claim.has("up", "down"):
-            fact("symptom.trend", direction="rising" if claim.has("up") else "falling", first=None, last=v,
+        elif claim.last_move is not None:
+            fact("symptom.trend", direction="rising" if claim.last_move == "up" else "falling", first=None, last=v,
                  change=None, monotonic=not claim.has("oscillate"))
         if m == "loss" and claim.has("initial") and not claim.has("up", "down"):
             fact("symptom.loss_start", value=v, step=step if step is not None else 1, grad_norm=None)
     else:
         out.extend(_shape_facts(claim, base))
+    if claim.has("oscillate") and not claim.has("spike") and len(vals) == 1:
+        out.append(Fact("symptom.noisy", {**base, "wild": bool(_WILD.search(words))}, SOURCE, CF))
     out.extend(_range_facts(claim, run_kind, base, persistent=stuck or len(vals) == 1))
     return out
+
+
+def _lr_facts(claim: Claim) -> list[Fact]:
+    """A rate the user states is their configured rate (not a curve): one value, said without a
+    decay word ("lr 1e-3", "learning rate is 5e-5"). A rate read at the end of a decay says nothing."""
+    if len(claim.values) != 1 or claim.has("down", "up") or not 0 < claim.values[0] < 1:
+        return []
+    return [Fact("user.learning_rate", claim.values[0], SOURCE, CF)]
+
+
+_LR_VALUE = r"\d(?:\.\d+)?e-?\d+|0\.0\d+"
+_LR_BETTER = re.compile(
+    rf"(?P<a>{_LR_VALUE})[^.;?!]{{0,60}}?\b(?:better|more stable|works|fine|ok)\b[^.;?!]{{0,40}}?\b(?:than|while|but|whereas)\b[^.;?!]{{0,40}}?(?P<b>{_LR_VALUE})")
+
+
+def _lr_comparison(text: str) -> list[Fact]:
+    """"1e-5 converges clearly better than 1e-4": the lower of two rates trained better."""
+    for m in _LR_BETTER.finditer(text.lower()):
+        a, b = _float(m.group("a")), _float(m.group("b"))
+        if a is not None and b is not None and a < b:
+            return [Fact("user.lower_lr_better", {"words": m.group(0)[:160], "better": a, "worse": b}, SOURCE, CF)]
+    return []
 
 
 def _series_facts(claim: Claim, base: dict[str, object]) -> list[Fact]:
@@ -280,16 +326,21 @@ def _shape_facts(claim: Claim, base: dict[str, object]) -> list[Fact]:
                                                 "drop_fraction": None, "expected_max": None}, SOURCE, CF))
         out.append(Fact("symptom.trend", {**base, "direction": "flat", "first": None, "last": None, "change": None,
                                           "monotonic": False, "n": claim.over_steps}, SOURCE, CF))
-    elif claim.has("spike") or (claim.has("oscillate") and m in LOSS_LIKE):
+    elif claim.has("spike"):
         out.append(Fact("symptom.spikes", {**base, "count": 2, "worst_step": None, "worst_value": None, "baseline": None,
                                            "worst_ratio": None, "first_step": None, "recovered": not claim.has("up"),
                                            "fraction": None}, SOURCE, CF))
-    elif claim.has("up", "down"):
-        direction = "rising" if claim.has("up") and not claim.has("down") else (
-            "falling" if claim.has("down") and not claim.has("up") else "mixed")
-        if direction != "mixed":
-            out.append(Fact("symptom.trend", {**base, "direction": direction, "first": None, "last": None,
-                                              "change": None, "monotonic": not claim.has("oscillate")}, SOURCE, CF))
+    elif claim.has("oscillate"):
+        # "bounces up and down", "oscillates": noise, which a person cannot tell from instability by eye;
+        # a spike is a jump of several times that the words or the values show.
+        out.append(Fact("symptom.noisy", {**base, "wild": bool(_WILD.search(str(base["words"])))}, SOURCE, CF))
+    elif claim.last_move is not None:
+        # "goes down at first and then back up": the move said last is where the curve is heading.
+        turned = claim.has("up") and claim.has("down")
+        out.append(Fact("symptom.trend", {**base, "direction": "rising" if claim.last_move == "up" else "falling",
+                                          "first": None, "last": None, "change": None,
+                                          "monotonic": not (turned or claim.has("oscillate")), "turned": turned},
+                        SOURCE, CF))
     return out
 
 
@@ -312,16 +363,22 @@ def _range_facts(claim: Claim, run_kind: str, base: dict[str, object], persisten
         out.append(Fact("symptom.out_of_range", {
             **base, "direction": direction, "threshold": threshold, "red": red, "worst": worst,
             "worst_step": claim.steps[0] if claim.steps else None, "first_step": None,
-            "fraction": 1.0 if persistent else None, "persistent": persistent or claim.values[-1] == worst,
+            "fraction": 1.0 if persistent else None,
+            "persistent": (persistent or claim.values[-1] == worst) and not _moving_back(claim, direction),
             "last": claim.values[-1]}, SOURCE, CF))
     return out
+
+
+def _moving_back(claim: Claim, direction: str) -> bool:
+    """"huge at the start, then goes down": a value past the range that the words say is leaving it."""
+    return claim.last_move == ("down" if direction == "high" else "up")
 
 
 def facts_from_claims(question: str, run_kind: str = "unknown") -> list[Fact]:
     """All symptom facts the question's claims stand for, plus which metric turned non-finite
     first when the words give both steps ("grad_norm inf at step 212, loss nan from 213")."""
     claims = read_claims(question)
-    out = [f for c in claims for f in claim_facts(c, run_kind)]
+    out = [f for c in claims for f in claim_facts(c, run_kind)] + _lr_comparison(question)
     nonfinite = {c.metric: c.steps[0] for c in claims if c.has("nonfinite") and c.steps}
     if "loss" in nonfinite and "grad_norm" in nonfinite:
         first = min(("grad_norm", "loss"), key=lambda k: (nonfinite[k], k != "grad_norm"))

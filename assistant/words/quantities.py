@@ -38,6 +38,7 @@ _SEQ = re.compile(
 _BITS = re.compile(r"\b(?P<bits>4|8)[- ]?bits?\b|\b(?:load_in_|quantization_bit[= :]+)(?P<flag>4|8)|\b(?P<nf4>nf4|int4|gptq|awq|bnb[- ]4)\b|\b(?P<int8>int8|llm\.int8)\b")
 _ADAPTER = re.compile(r"\b(?P<qlora>q-?lora)\b|\b(?P<lora>lora|dora|peft)\b|\b(?P<full>full[- ](?:parameter[- ])?fine[- ]?tun\w*|full[- ]parameter|full[- ]sft|full fine[- ]?tune|full finetun\w*|finetuning_type[ =:]+full)\b")
 _BATCH = re.compile(r"(?:batch[ _]size|per_device_train_batch_size|micro_batch_size|\bbs)\s*(?:of|=|:|is)?\s*(?P<n>\d+)\b")
+_GA = re.compile(r"(?:gradient[ _]accumulation(?:[ _]steps?)?|grad[ _]accum\w*|\bga\b)\s*(?:steps\s*)?(?:of|=|:|is|to)?\s*(?P<n>\d+)\b")
 _HOST = re.compile(r"^\s*(?:of\s+)?(?:system |host |cpu |ddr\d? )?(?:ram|memory on the host|system memory|cpu memory)\b")
 
 
@@ -112,6 +113,9 @@ def _settings(text: str) -> list[Fact]:
     adapter = _ADAPTER.search(text)
     if adapter is not None:
         facts.append(Fact("user.adapter", next(k for k in ("qlora", "lora", "full") if adapter.group(k)), SOURCE))
+    ga = _GA.search(text)
+    if ga is not None and 0 < int(ga.group("n")) <= 4096:
+        facts.append(Fact("user.gradient_accumulation_steps", int(ga.group("n")), SOURCE))
     batch = _BATCH.search(text)
     if batch is not None and 0 < int(batch.group("n")) <= 4096:
         facts.append(Fact("user.batch_size", int(batch.group("n")), SOURCE))
