@@ -2,6 +2,8 @@
 detector would assert them) and the numbers a memory estimate needs."""
 from __future__ import annotations
 
+import re
+
 from assistant.engine.facts import Fact
 from assistant.words.claims import facts_from_claims
 from assistant.words.phrases import Phrase, context_facts, load_phrases, normalise, phrase_facts
@@ -24,14 +26,32 @@ def kind_from_words(question: str, run_kind: str = "unknown") -> str:
     return next((k for k in _KIND_WORDS.values() if k in named), run_kind)  # an RL run first
 
 
+# A sentence that asks whether something is so states no symptom: "Does that mean the model is
+# degenerating?", "I'm worried falling entropy means premature convergence". Its setup words still count.
+_HYPOTHESIS = re.compile(
+    r"\b(?:does|do|did|would|could|can) (?:this|that|it|these|those) (?:mean|imply|indicate|suggest|be a sign)|"
+    r"\bcould (?:this|that|it) be\b|\bis (?:this|that|it) (?:a sign|because|due to|caused by)|"
+    r"\b(?:i'?m|i am|am i) (?:worried|afraid|concerned|wondering)\b|\bworried (?:that|about)\b|\bis it possible that\b|"
+    r"\bwhat if\b|会不会|是不是因为")
+_SENTENCE_END = re.compile(r"(?<=[!?。！？\n])\s*|(?<=\.)\s+")  # not inside "0.56"
+
+
+def assertions(question: str) -> str:
+    """The question without the sentences that only ask about a possible cause or symptom."""
+    return " ".join(s for s in _SENTENCE_END.split(question) if not _HYPOTHESIS.search(s.lower()))
+
+
 def facts_from_words(question: str, run_kind: str = "unknown") -> list[Fact]:
     """Everything the question says, each fact with source "question"."""
     if not question.strip():
         return []
-    found = phrase_facts(question) + facts_from_claims(question, kind_from_words(question, run_kind))
     context = context_facts()
+    stated = assertions(question)
+    found = [f for f in phrase_facts(question) if f.name in context]
+    found += [f for f in phrase_facts(stated) if f.name not in context]
+    found += facts_from_claims(stated, kind_from_words(question, run_kind))
     if not any(f.name not in context for f in found):
         from assistant.words.semantic import semantic_facts  # the embedder loads only here
 
-        found += semantic_facts(question, exclude=[f.name for f in found])
+        found += semantic_facts(stated, exclude=[f.name for f in found])
     return found + facts_from_quantities(question)

@@ -35,6 +35,7 @@ _NUMBER = re.compile(
     r"(?<![\w.])(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:e[-+]?\d+)?)(?P<unit>\s?%|k\b|\s?(?:gb|gib|mb|mib|b\b|m\b|x\b))?(?![\w.])",
 )
 _WILD = re.compile(r"\b(?:wild\w*|violent\w*|crazy|massive\w*|huge|hugely|extreme\w*|by orders of magnitude)\b|剧烈")
+_MEAN_WORDS = re.compile(r"\b(?:mean|average|avg|about|around)\b|平均")
 MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
 _ASSIGNED = re.compile(r"\b[a-z_][\w.]*\s*[=:]\s*$")
 _CONTRAST = re.compile(r"\b(?:but|while|whereas|however|although|though|compared|versus|vs\.?|than|unlike)\b|但|而|相比")
@@ -175,8 +176,6 @@ def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) 
         value = _float(m.group("num"))
         if value is None or _negated(span, m.start(), vocab):  # "never 0", "isn't 0"
             continue
-        if len(pre.split()) > MAX_VALUE_DISTANCE or _ASSIGNED.search(pre[-40:]):
-            continue  # too far from the metric's name to be its value, or another setting's ("num_generations=32")
         if re.match(r"^\s*[~～-]\s*\d", post) and not unit:
             continue  # "800~900": a range, read as its upper end
         in_nonfinite = "nonfinite" in claim.shapes and not unit and value.is_integer() and value >= 1
@@ -191,6 +190,8 @@ def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) 
                 previous_step = True
             continue
         previous_step = False
+        if len(pre.split()) > MAX_VALUE_DISTANCE or _ASSIGNED.search(pre[-40:]):
+            continue  # too far from the metric's name to be its value, or another setting's ("num_generations=32")
         if unit in ("gb", "gib", "mb", "mib", "b", "m", "x") and name != "memory":
             continue  # sizes and model names ("7b") belong to the estimator's reading
         if value_clause and _CONTRAST.search(pre[claim_end:]):
@@ -229,6 +230,8 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
 
     if m == "learning_rate":
         return _lr_facts(claim)
+    if m == "reward" and vals and 0 < vals[-1] < 1 and _MEAN_WORDS.search(words):
+        out.append(Fact("user.reward_mean", vals[-1], SOURCE, CF))  # the p of a 0/1 reward
     if m == "loss" and (run_kind in SIGNED_LOSS_KINDS or any(v < 0 for v in vals)) and not claim.has("nonfinite"):
         return out  # a signed objective (GRPO): its size and shape mean nothing, as for the detectors
     if claim.has("nonfinite"):
@@ -255,7 +258,10 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
                  fraction=None)
         elif claim.has("flat", "level", "all_words") and not claim.has("up", "down"):
             if m in ("loss", "eval_loss"):
-                fact("symptom.plateau", from_step=step, level=v, start_level=None, drop_fraction=None, expected_max=None)
+                high = _healthy_high(run_kind, m)
+                if high is None or v > high:  # as the detector: a level inside the healthy range is no plateau
+                    fact("symptom.plateau", from_step=step, level=v, start_level=None, drop_fraction=None,
+                         expected_max=high)
             else:
                 fact("symptom.stuck_value", value=v)
         elif claim.last_move is not None:
@@ -367,6 +373,13 @@ def _range_facts(claim: Claim, run_kind: str, base: dict[str, object], persisten
             "persistent": (persistent or claim.values[-1] == worst) and not _moving_back(claim, direction),
             "last": claim.values[-1]}, SOURCE, CF))
     return out
+
+
+def _healthy_high(run_kind: str, metric: str) -> float | None:
+    from assistant.detectors._ranges import range_for
+
+    rng = range_for(run_kind, metric)
+    return rng.high if rng is not None else None
 
 
 def _moving_back(claim: Claim, direction: str) -> bool:

@@ -39,6 +39,9 @@ _BITS = re.compile(r"\b(?P<bits>4|8)[- ]?bits?\b|\b(?:load_in_|quantization_bit[
 _ADAPTER = re.compile(r"\b(?P<qlora>q-?lora)\b|\b(?P<lora>lora|dora|peft)\b|\b(?P<full>full[- ](?:parameter[- ])?fine[- ]?tun\w*|full[- ]parameter|full[- ]sft|full fine[- ]?tune|full finetun\w*|finetuning_type[ =:]+full)\b")
 _BATCH = re.compile(r"(?:batch[ _]size|per_device_train_batch_size|micro_batch_size|\bbs)\s*(?:of|=|:|is)?\s*(?P<n>\d+)\b")
 _GA = re.compile(r"(?:gradient[ _]accumulation(?:[ _]steps?)?|grad[ _]accum\w*|\bga\b)\s*(?:steps\s*)?(?:of|=|:|is|to)?\s*(?P<n>\d+)\b")
+_GENERATIONS = re.compile(r"(?:num_generations|n_samples_per_prompt|rollout\.n|group[ _]size|generations per prompt|completions per prompt)\s*(?:of|=|:|is|to|set to)?\s*(?P<n>\d+)\b|\b(?P<m>\d+)\s*(?:generations|completions|rollouts|samples) per (?:prompt|question|group)")
+_BETA = re.compile(r"\b(?:beta|kl[ _](?:coef\w*|penalty|weight)|init_kl_coef|kl_loss_coef)\s*(?:was |is |of |left at |set to |=|:)*\s*(?P<v>\d+(?:\.\d+)?(?:e-?\d+)?)")
+_BINARY = re.compile(r"\b(?:binary|0/1|0 or 1|pass/fail|correct/incorrect|right or wrong)\b")
 _HOST = re.compile(r"^\s*(?:of\s+)?(?:system |host |cpu |ddr\d? )?(?:ram|memory on the host|system memory|cpu memory)\b")
 
 
@@ -113,6 +116,16 @@ def _settings(text: str) -> list[Fact]:
     adapter = _ADAPTER.search(text)
     if adapter is not None:
         facts.append(Fact("user.adapter", next(k for k in ("qlora", "lora", "full") if adapter.group(k)), SOURCE))
+    generations = _GENERATIONS.search(text)
+    if generations is not None:
+        n = int(generations.group("n") or generations.group("m"))
+        if 1 <= n <= 1024:
+            facts.append(Fact("user.num_generations", n, SOURCE))
+    beta = _BETA.search(text)
+    if beta is not None:
+        facts.append(Fact("user.kl_beta", float(beta.group("v")), SOURCE))
+    if _BINARY.search(text):
+        facts.append(Fact("user.binary_reward", {"words": _BINARY.search(text).group(0)}, SOURCE))
     ga = _GA.search(text)
     if ga is not None and 0 < int(ga.group("n")) <= 4096:
         facts.append(Fact("user.gradient_accumulation_steps", int(ga.group("n")), SOURCE))
@@ -123,6 +136,7 @@ def _settings(text: str) -> list[Fact]:
 
 
 def facts_from_quantities(question: str) -> list[Fact]:
-    """Model size and name, GPU kind, memory and count, sequence length, quantisation, adapter, batch."""
+    """Model size and name, GPU kind, memory and count, sequence length, quantisation, adapter, batch,
+    gradient accumulation, GRPO group size and KL weight, a binary reward."""
     text = question.lower()
     return _model(text) + _gpu(text) + _settings(text)
