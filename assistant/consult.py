@@ -195,6 +195,8 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
     symptoms = sorted({f.name for f in facts if trouble.shown(f)})
     if symptoms:
         _advice_below_causes(diagnoses)
+    if any(f.name == "user.healthy_check" for f in facts) and not any(vocab.shows_failure(f.name) for f in facts):
+        _words_only_as_checks(diagnoses)
     diagnoses.sort(key=lambda d: (-round(d.certainty, 3), SEVERITY_ORDER.get(d.severity, 3), d.id))
     ruled_out = [concl.id for concl in eng.conclusions() if concl.cf <= -THRESHOLD]
     questions = rank_questions(eng, rb, vocab, facts)
@@ -243,6 +245,14 @@ def _advice_below_causes(diagnoses: list[Diagnosis]) -> None:
     for d in diagnoses:
         if not d.explains_symptom and d.certainty > ceiling:
             d.certainty = ceiling
+
+
+def _words_only_as_checks(diagnoses: list[Diagnosis]) -> None:
+    """The user asks whether what they see is normal, and nothing failed outright: a hypothesis that
+    rests on their description alone is something to check (info), not an alarm."""
+    for d in diagnoses:
+        if d.severity == "warning" and d.evidence and all(e.source == "question" for e in d.evidence):
+            d.severity = "info"
 
 
 def _ground(report: Report) -> None:

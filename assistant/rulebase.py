@@ -46,10 +46,15 @@ class Vocabulary:
     names: frozenset[str]
     askable: dict[str, Askable]
     setup: tuple[str, ...] = ()
+    failure: tuple[str, ...] = ()
 
     def describes_setup(self, name: str) -> bool:
         """A fact about how the run is set up or what it logged, not about something going wrong."""
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.setup)
+
+    def shows_failure(self, name: str) -> bool:
+        """A fact that shows the run failing outright (exception, NaN, OOM, killed)."""
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.failure)
 
     def knows(self, name: str) -> bool:
         return name in self.names or name in self.askable or any(fnmatch.fnmatchcase(name, f) for f in self.families)
@@ -89,7 +94,7 @@ def load_vocabulary(root: Path = RULES_DIR) -> Vocabulary:
         for name, spec in (data.get("askable") or {}).items()
     }
     return Vocabulary(tuple((data.get("families") or {}).keys()), frozenset((data.get("facts") or {}).keys()), askable,
-                      tuple(data.get("setup") or ()))
+                      tuple(data.get("setup") or ()), tuple(data.get("failure") or ()))
 
 
 def _digest(root: Path, files: list[Path]) -> str:

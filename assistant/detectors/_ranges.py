@@ -37,8 +37,6 @@ Ranges = Mapping[str, Mapping[str, Mapping[str, Any]]]
 @lru_cache(maxsize=4)
 def load_ranges(path: Path = RANGES_PATH) -> Ranges:
     """kind -> metric pattern -> raw fields, validated so a typo fails loudly."""
-    import yaml  # lazy: only consultations with metric series pay for it
-
     data = load_yaml_file(path) or {}
     ranges = data.get("ranges")
     if not isinstance(ranges, dict):

@@ -35,12 +35,13 @@ _NUMBER = re.compile(
     r"(?<![\w.])(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:e[-+]?\d+)?)(?P<unit>\s?%|k\b|\s?(?:gb|gib|mb|mib|b\b|m\b|x\b))?(?![\w.])",
 )
 _WILD = re.compile(r"\b(?:wild\w*|violent\w*|crazy|massive\w*|huge|hugely|extreme\w*|by orders of magnitude)\b|剧烈")
+_LR_DECAYED = re.compile(r"\b(?:decay\w*|at the end|final|end of|drops? to|falls? to|goes? to|went to|schedul\w*|warm\w*|min(?:imum)?|down to)\b")
 _MEAN_WORDS = re.compile(r"\b(?:mean|average|avg|about|around)\b|平均")
 MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
 _ASSIGNED = re.compile(r"\b[a-z_][\w.]*\s*[=:]\s*$")
 _CONTRAST = re.compile(r"\b(?:but|while|whereas|however|although|though|compared|versus|vs\.?|than|unlike)\b|但|而|相比")
 _STEP_BEFORE = re.compile(r"\b(?:step|steps|iter|iteration|iterations|epoch|epochs|batch|round|rounds|update|updates|global_step)\s*#?:?\s*[~≈]?\s*$")
-_STEP_AFTER = re.compile(r"^\s*(?:个|次|轮|步)?\s*(?:步|轮|steps?|iterations?|iters?|its\b|epochs?|batches|rounds?|updates?|samples|examples|rows|tokens|generations|completions|prompts|gpus?|nodes?)\b")
+_STEP_AFTER = re.compile(r"^\s*(?:个|次|轮|步)?\s*(?:步|轮|steps?|iterations?|iters?|its\b|epochs?|batches|rounds?|updates?|samples|examples|rows|tokens|generations|completions|prompts|questions|problems|items|tasks|images|gpus?|nodes?)\b")
 _SPAN_WORDS = re.compile(r"^\s*(?:over|for|during|across|in|within)\s*(?:the\s+)?(?:first\s+|last\s+)?$")
 _AFTER_WORDS = re.compile(r"(?:after|from|since|around|at|by|until|past|beyond|starting at|starting from)\s*(?:about\s+|around\s+|~\s*)?$")
 _CONNECTOR = re.compile(r"^[\s,/&+]*(?:and|&|as well as|or|both|plus|with|/)?[\s,/&+]*(?:both\s+|the\s+)?$")
@@ -280,9 +281,14 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
 def _lr_facts(claim: Claim) -> list[Fact]:
     """A rate the user states is their configured rate (not a curve): one value, said without a
     decay word ("lr 1e-3", "learning rate is 5e-5"). A rate read at the end of a decay says nothing."""
-    if len(claim.values) != 1 or claim.has("down", "up") or not 0 < claim.values[0] < 1:
+    if not claim.values or not 0 < claim.values[0] < 1 or _LR_DECAYED.search(claim.words.split(_short(claim.values[0]))[0]):
         return []
     return [Fact("user.learning_rate", claim.values[0], SOURCE, CF)]
+
+
+def _short(value: float) -> str:
+    """The value as people write it, to find where it sits in the words ("5e-05" -> "5e-5")."""
+    return f"{value:g}".replace("e-0", "e-")
 
 
 _LR_VALUE = r"\d(?:\.\d+)?e-?\d+|0\.0\d+"
