@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.engine.facts import Fact
-from assistant.words.claims import facts_from_claims
+from assistant.words.claims import facts_from_claims, read_claims
 from assistant.words.phrases import Phrase, context_facts, load_phrases, normalise, phrase_facts
 from assistant.words.quantities import facts_from_quantities
 
@@ -50,7 +50,8 @@ def facts_from_words(question: str, run_kind: str = "unknown") -> list[Fact]:
     found = [f for f in phrase_facts(question) if f.name in context]
     found += [f for f in phrase_facts(stated) if f.name not in context]
     found += facts_from_claims(stated, kind_from_words(question, run_kind))
-    if not any(f.name not in context for f in found):
+    claimed = bool(read_claims(stated))  # a claim set aside on purpose (a GRPO loss of 0) is not to be guessed back
+    if not claimed and not any(f.name not in context for f in found):
         from assistant.words.semantic import semantic_facts  # the embedder loads only here
 
         found += semantic_facts(stated, exclude=[f.name for f in found])

@@ -1,0 +1,46 @@
+"""Meaning beyond keywords: clauses scored against symptom descriptions with the bundled MiniLM.
+
+Skipped when the embedding weights are not installed (retrieval and this layer then fall back to
+keywords alone); CI installs them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.retrieval.embedder import model_dir
+from assistant.words import facts_from_words
+from assistant.words.semantic import VECTORS, load_meanings, semantic_facts
+
+pytestmark = pytest.mark.skipif(model_dir() is None, reason="all-MiniLM-L6-v2 weights not installed")
+
+
+def test_the_shipped_vectors_were_built_from_the_current_meanings_file() -> None:
+    """Editing rules/meanings.yaml without `python -m assistant.words.semantic --build` fails here."""
+    meanings = load_meanings()
+    with np.load(VECTORS) as data:
+        assert str(data["digest"]) == meanings.digest
+        assert data["vectors"].shape == (len(meanings.texts), 384)
+
+
+def test_a_paraphrase_with_none_of_the_keywords_lands_on_the_symptom() -> None:
+    names = {f.name for f in semantic_facts("after an hour nvidia-smi no longer shows one of my cards")}
+    assert "user.ecc_error" in names
+
+
+def test_a_negated_clause_does_not_match_its_symptom() -> None:
+    assert "user.hang" not in {f.name for f in semantic_facts("the job is not stuck, it finishes every epoch")}
+
+
+def test_ordinary_sentences_match_nothing() -> None:
+    for text in ("what does frac_reward_zero_std mean?", "everything looks healthy to me",
+                 "I am fine-tuning Qwen on my own chat data with LoRA"):
+        assert semantic_facts(text) == [], text
+
+
+def test_it_is_a_fallback_with_a_lower_certainty() -> None:
+    """Keywords or a claim win; the meaning layer only speaks when they found no symptom, and less surely."""
+    facts = facts_from_words("after an hour nvidia-smi no longer shows one of my cards")
+    matched = [f for f in facts if f.name == "user.ecc_error"]
+    assert matched and matched[0].cf < 0.9
+    assert all("similarity" not in f.value for f in facts_from_words("loss is nan at step 200") if hasattr(f.value, "get"))
