@@ -6,6 +6,18 @@ engine runs a 40-way case-insensitive alternation at a few MB/s, while a
 literal ``contains`` pre-check followed by one pattern costs next to nothing on
 text that cannot match. The log scanner only hands over the text around metric
 lines and progress bars, so this runs on a small fraction of a big log.
+
+With a hundred and more signatures the literal pre-checks themselves are the cost on
+text-heavy logs (a verl or NCCL_DEBUG=INFO log is nearly all text, and each literal
+is a full pass at a few GB/s). So ``scan`` first folds the text (lower case, every
+digit to ``0``: one C-level translate) and keeps each distinct folded line once: the
+thousands of metric and INFO lines of such a log differ only in their numbers and
+collapse to a few kilobytes, in which every literal (folded the same way, so a
+literal in the text is always found there) is looked up once. Only the literals
+found are then located in the real text, and a pattern runs from the line of the
+first one, not from the start. An optional ``gate`` (a literal every ``contains``
+literal of the signature holds, shared by a family: ``nccl``, ``flash``, ``memory``)
+skips the family when absent.
 """
 from __future__ import annotations
 
@@ -27,8 +39,10 @@ from assistant.paths import RULES_DIR
 __all__ = ["Signature", "SignatureScan", "load_signatures", "SIGNATURES_FILE"]
 
 SIGNATURES_FILE = RULES_DIR / "signatures.yaml"
-_KEYS = {"fact", "pattern", "contains", "count", "case_sensitive"}
+_KEYS = {"fact", "pattern", "contains", "gate", "count", "case_sensitive"}
 _SIZE_RE = re.compile(r"^([\d.]+)\s*([KMGT])i?B$", re.I)
+# lower case and every digit as "0": folded literals are looked up in folded, de-duplicated lines
+_FOLD = bytes(c + 32 if 65 <= c <= 90 else 48 if 48 <= c <= 57 else c for c in range(256))
 _GIB = {"K": 1 / 1024**2, "M": 1 / 1024, "G": 1.0, "T": 1024.0}
 
 
@@ -40,6 +54,13 @@ class Signature:
     regex: re.Pattern[bytes]
     contains: tuple[bytes, ...]
     count: bool
+    gate: bytes | None = None  # a literal every one of ``contains`` holds: absent -> none of them is
+    folded: tuple[bytes, ...] = field(init=False, repr=False, compare=False)  # ``contains`` through _FOLD
+    folded_gate: bytes | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "folded", tuple(x.translate(_FOLD) for x in self.contains))
+        object.__setattr__(self, "folded_gate", self.gate.translate(_FOLD) if self.gate else None)
 
 
 @lru_cache(maxsize=4)
@@ -53,6 +74,7 @@ def load_signatures(path: Path = SIGNATURES_FILE) -> tuple[Signature, ...]:
         raise RuleError([f"{path}: expected a list of signatures"])
     problems: list[str] = []
     out: list[Signature] = []
+    seen: set[str] = set()
     for i, entry in enumerate(entries, 1):
         where = f"{path}: signature {i}"
         if not isinstance(entry, dict) or not {"fact", "pattern"} <= entry.keys():
@@ -75,9 +97,27 @@ def load_signatures(path: Path = SIGNATURES_FILE) -> tuple[Signature, ...]:
             problems.append(f"{where} ({fact}): bad pattern: {e}")
             continue
         contains = entry.get("contains") or []
-        literals = [contains] if isinstance(contains, str) else list(contains)
-        out.append(Signature(fact, regex, tuple(str(x).lower().encode() for x in literals),
-                             bool(entry.get("count"))))
+        contains = [contains] if isinstance(contains, str) else list(contains) if isinstance(contains, list) else [contains]
+        if not all(isinstance(x, str) for x in contains):
+            problems.append(f"{where} ({fact}): `contains` holds something not a string (quote a literal with ': ')")
+            continue
+        literals = [x.lower() for x in contains]
+        if not literals or not all(literals):
+            problems.append(f"{where} ({fact}): needs `contains` (the literal pre-check that keeps big logs fast)")
+            continue
+        gate = entry.get("gate")
+        if gate is not None:
+            gate = str(gate).lower()
+            missing = [x for x in literals if gate not in x]
+            if not gate or missing:
+                problems.append(f"{where} ({fact}): gate {gate!r} is not in every `contains` literal: {missing}")
+                continue
+        if fact in seen:
+            problems.append(f"{where}: fact {fact!r} already has a signature (one signature per fact)")
+            continue
+        seen.add(fact)
+        out.append(Signature(fact, regex, tuple(x.encode() for x in literals), bool(entry.get("count")),
+                             gate.encode() if gate else None))
     if problems:
         raise RuleError(problems)
     return tuple(out)
@@ -100,12 +140,36 @@ class SignatureScan:
 
     def scan(self, text: bytes, locate: Callable[[int], tuple[int, str]]) -> None:
         """Match every signature in ``text``; ``locate(offset)`` gives (line number, line text)."""
-        lower = text.lower()
+        folded = text.translate(_FOLD)
+        distinct = b"\n".join(set(folded.split(b"\n")))  # where the literals are looked up
+        seen: dict[bytes, bool] = {}  # folded literal -> in ``distinct``
+        where: dict[bytes, int] = {}  # literal -> first offset in ``text`` (-1: absent)
+        lower = b""
+
+        def found(lit: bytes) -> bool:
+            hit = seen.get(lit)
+            if hit is None:
+                hit = seen[lit] = lit in distinct
+            return hit
+
         for sig in self.signatures:
-            if sig.contains and not any(lit in lower for lit in sig.contains):
+            if sig.folded_gate is not None and not found(sig.folded_gate):
+                continue
+            start = -1
+            for lit, key in zip(sig.contains, sig.folded):
+                if not found(key):
+                    continue
+                at = where.get(lit)
+                if at is None:
+                    lower = lower or text.lower()
+                    at = where[lit] = lower.find(lit)
+                if at >= 0 and (start < 0 or at < start):
+                    start = at
+            if start < 0:
                 continue
             hit = self.hits.get(sig.fact)
-            for m in sig.regex.finditer(text):
+            # every matching line holds a literal: nothing can match before the first one's line
+            for m in sig.regex.finditer(text, text.rfind(b"\n", 0, start) + 1):
                 if hit is None:
                     line, shown = locate(m.start())
                     hit = self.hits[sig.fact] = _Hit(line, shown, _captures(m))
