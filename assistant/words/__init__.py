@@ -32,7 +32,7 @@ _HYPOTHESIS = re.compile(
     r"\b(?:does|do|did|would|could|can) (?:this|that|it|these|those) (?:mean|imply|indicate|suggest|be a sign)|"
     r"\bcould (?:this|that|it) be\b|\bis (?:this|that|it) (?:a sign|because|due to|caused by)|"
     r"\b(?:i'?m|i am|am i) (?:worried|afraid|concerned|wondering)\b|\bworried (?:that|about)\b|\bis it possible that\b|"
-    r"\bwhat if\b|会不会|是不是因为")
+    r"\bwhat if\b|\bi (?:suspect|wonder)\b|\bmy guess is\b|\bwondering (?:if|whether)\b|会不会|是不是因为|怀疑")
 _SENTENCE_END = re.compile(r"(?<=[!?。！？\n])\s*|(?<=\.)\s+")  # not inside "0.56"
 
 
