@@ -281,7 +281,7 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
 def _lr_facts(claim: Claim) -> list[Fact]:
     """A rate the user states is their configured rate (not a curve): one value, said without a
     decay word ("lr 1e-3", "learning rate is 5e-5"). A rate read at the end of a decay says nothing."""
-    if not claim.values or not 0 < claim.values[0] < 1 or _LR_DECAYED.search(claim.words.split(_short(claim.values[0]))[0]):
+    if not claim.values or not 0 < claim.values[0] < 100 or _LR_DECAYED.search(claim.words.split(_short(claim.values[0]))[0]):
         return []
     return [Fact("user.learning_rate", claim.values[0], SOURCE, CF)]
 
