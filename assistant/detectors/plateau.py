@@ -42,7 +42,8 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
     rng = range_for(ctx.run_kind, "loss")
     expected_max = rng.high if rng else None
     drop = (start - level) / start
-    if starts_early(points, ctx) and all((start - q) / start < NEVER_DROPPED for q in quarter_medians(values)):
+    above = expected_max is None or level > expected_max  # the guide: "well above expected values"
+    if above and starts_early(points, ctx) and all((start - q) / start < NEVER_DROPPED for q in quarter_medians(values)):
         return [make_fact(
             "symptom.loss_flat_from_start", ctx, points[-1],
             metric="loss", level=level, start_level=start, drop_fraction=drop,
