@@ -9,7 +9,7 @@ from typing import Callable
 import pytest
 
 from assistant.errors import ProbeError
-from assistant.probes import torch_probe
+from assistant.probes import report, torch_probe
 from tests.probes.fakes import FakeTorchSpec, fake_torch
 
 SCHEMA = Path(__file__).resolve().parents[2] / "assistant" / "probes" / "schema.json"
@@ -36,9 +36,12 @@ def canned_smi(*outputs: str | Exception) -> Callable[[list[str], float], str]:
 
 @pytest.fixture
 def nothing_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No pynvml (import fails), no torch."""
+    """No pynvml (import fails), no torch (neither importable nor among the installed distributions)."""
     monkeypatch.setitem(sys.modules, "pynvml", None)
     monkeypatch.setattr(torch_probe, "installed", lambda: False)
+    real = report.installed_versions
+    monkeypatch.setattr(report, "installed_versions",
+                        lambda *a, **k: {n: v for n, v in real(*a, **k).items() if n != "torch"})
 
 
 @pytest.fixture
