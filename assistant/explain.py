@@ -6,13 +6,13 @@ evidence the user supplied. WHY names the conclusions an answer would decide.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from assistant.engine import Engine
 from assistant.engine.facts import thaw
 from assistant.rulebase import Vocabulary, load_catalog, load_vocabulary
 
-__all__ = ["how_text", "why_text", "how_lines"]
+__all__ = ["how_text", "why_text", "how_lines", "explanation"]
 
 
 def _value(v: Any) -> str:
@@ -76,3 +76,12 @@ def why_text(engine: Engine, fact_name: str, vocab: Vocabulary | None = None) ->
         state = f"now {current[concl]:.2f}" if concl in current else "not concluded yet"
         lines.append(f"  • {concl} ({state}) via {', '.join(sorted(set(rule_ids)))}")
     return "\n".join(lines)
+
+
+def explanation(engine: Engine, report: Any, how: Sequence[str] = (), why: Sequence[str] = ()) -> str:
+    """HOW for the given diagnosis ids and WHY for the given questions; with neither, every diagnosis of
+    ``report`` and every question it asks (what `assistant explain` and the MCP tool print)."""
+    ids = list(how) if (how or why) else [d.id for d in report.diagnoses]
+    facts = list(why) if (how or why) else [q.fact for q in report.questions]
+    blocks = [how_text(engine, i) for i in ids] + [why_text(engine, f) for f in facts]
+    return "\n\n".join(blocks) if blocks else "Nothing was concluded and no question is pending."

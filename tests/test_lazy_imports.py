@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ["torch", "chromadb", "langchain_core", "langchain_openai", "openai", "sentence_transformers", "textual",
-         "fastapi", "slack_bolt", "numpy", "onnxruntime", "bm25s", "uvicorn"]
+         "fastapi", "slack_bolt", "numpy", "onnxruntime", "bm25s", "uvicorn", "transformers", "mcp", "slack_sdk"]
 
 
 def test_ask_on_a_small_case_imports_no_heavy_module() -> None:

@@ -22,7 +22,7 @@ def explain_cmd(
 ) -> None:
     """Show the reasoning: the chain of rules and facts behind each diagnosis, and what each question decides."""
     from assistant.consult import Consultation, parse_answer
-    from assistant.explain import how_text, why_text
+    from assistant.explain import explanation
     from assistant.redact import redact
 
     c = Consultation(question=" ".join(question or []).strip())
@@ -33,9 +33,4 @@ def explain_cmd(
         c.answers[name] = value
     report = c.run()
     assert c.engine is not None
-    ids = list(how or []) if (how or why) else [d.id for d in report.diagnoses]
-    facts = list(why or []) if (how or why) else [q.fact for q in report.questions]
-    blocks = [how_text(c.engine, i) for i in ids] + [why_text(c.engine, f) for f in facts]
-    if not blocks:
-        blocks = ["Nothing was concluded and no question is pending."]
-    sys.stdout.write(redact("\n\n".join(blocks)) + "\n")
+    sys.stdout.write(redact(explanation(c.engine, report, how or [], why or [])) + "\n")
