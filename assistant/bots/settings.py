@@ -45,16 +45,30 @@ class BotSettings(BaseSettings):
     """Call auth.test when the app is built, so a wrong token fails at start-up instead of at the first message."""
 
     api_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
-    """Bearer tokens the HTTP API accepts (TSA_API_TOKENS, comma-separated). Empty = no auth, loopback only."""
+    """Bearer tokens the HTTP API accepts (TSA_API_TOKENS, comma-separated). Empty: `assistant serve` makes one
+    at first start and keeps it in the config dir (0600); --no-auth (loopback only) serves without."""
 
     storage_dir: Path = Field(default_factory=lambda: data_dir() / "bots")
     """The one directory where uploaded attachments are kept, one folder per consultation."""
+
+    state_path: Path | None = None
+    """The SQLite file holding consultations, requests already seen and rate-limit buckets (default:
+    ``bots-state.sqlite3`` beside the storage directory). Server processes sharing it share their state;
+    it must be on a local disk (WAL mode)."""
 
     storage_max_bytes: int = 1024 * MIB
     """Bound on the total size of stored attachments; the oldest files are evicted past it."""
 
     attachment_max_bytes: int = 64 * MIB
     """Largest single attachment accepted (Slack upload or API multipart file)."""
+
+    sessions_in_memory: int = 16
+    """Consultations kept rebuilt in memory (with their readings and report); the others are rebuilt from the
+    state file when next used. This bounds the server's memory; a rebuild re-reads the stored attachments."""
+
+    max_concurrent_reads: int = 4
+    """Attachments read at once in this process; more wait their turn. Reading a log holds its buffers,
+    so this, not the number of clients, bounds the server's memory under a burst of uploads."""
 
     max_attachments: int = 20
     """Most attachments one consultation may hold."""
@@ -63,7 +77,8 @@ class BotSettings(BaseSettings):
     """A consultation untouched for this long is forgotten, with its attachments."""
 
     max_consultations: int = 500
-    """Most consultations kept in memory at once; the least recently used goes first."""
+    """Most consultations kept at once (in the state file, and rebuilt in memory); the least recently used
+    goes first."""
 
     rate_user_per_min: float = 20
     """Sustained requests per minute for one user (Slack user, or API token); 0 = unlimited."""
@@ -80,6 +95,9 @@ class BotSettings(BaseSettings):
     allow_probes: bool = False
     """Let a chat user run this host's GPU/environment probes. Off: users attach a probe report saved on
     their training host instead (the bot's host is rarely the machine that trained)."""
+
+    def state_file(self) -> Path:
+        return self.state_path or Path(self.storage_dir).parent / "bots-state.sqlite3"
 
     def limits(self) -> tuple[Limit, Limit]:
         """(per user, per workspace) buckets, as ``RateLimiter`` takes them."""

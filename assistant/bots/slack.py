@@ -8,7 +8,9 @@ a workspace without a public URL, ``mount_slack`` to serve the Events API from a
 FastAPI app (the HTTP API's, or a bare one).
 
 Safety: Bolt verifies every HTTP request's signature and 5-minute timestamp
-window; ``ReplayGuard`` then refuses a request seen before within that window.
+window; ``ReplayGuard`` then refuses a request seen before within that window, and
+acknowledges a retry of an event already taken without a second answer (both
+recorded in the state file, so they hold across processes and restarts).
 Files are downloaded with the bot token only from Slack's hosts (or the Web API
 base URL the client was built with), size-capped before and while downloading,
 and read by content; nothing a user sends is run. Every reply is redacted.
@@ -17,10 +19,8 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 import urllib.request
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
@@ -34,6 +34,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from assistant.bots.png import render_png
 from assistant.bots.ratelimit import RateLimiter
 from assistant.bots.settings import BotSettings
+from assistant.bots.state import StateDB
 from assistant.bots.store import ConsultationStore, Session, TooLarge, asked
 from assistant.errors import AssistantError, InputError
 from assistant.render.chart import chart_data
@@ -45,6 +46,7 @@ __all__ = ["make_slack_app", "SlackBot", "ReplayGuard", "Turn", "socket_mode", "
 log = logging.getLogger(__name__)
 
 SIGNATURE_WINDOW_S = 5 * 60  # what Bolt's SignatureVerifier accepts either side of now
+EVENT_MEMORY_S = 6 * 3600  # Slack retries an event three times within about an hour
 DOWNLOAD_CHUNK = 1024 * 1024
 PROBE_HINT = ("I don't run probes from chat on this host: it is rarely the machine that trained. Run "
               "`assistant probe --save probe.json` on the training host and attach the file to this thread.")
@@ -59,45 +61,36 @@ def thread_key(team: str, channel: str, thread_ts: str) -> str:
 
 
 class ReplayGuard(Middleware):
-    """Refuse a signed request whose (timestamp, signature) was already seen within the window.
+    """Refuse a replayed request; acknowledge a Slack retry of an event already taken, without a second answer.
 
-    Runs right after Bolt's signature check (``before_authorize``), so a replay is
-    refused with 401 before any authorisation or Web API call. A replayed request
-    is byte-identical, so its pair is too; pairs are kept until their timestamp
-    leaves the window Bolt accepts, after which Bolt refuses the request anyway.
+    Runs right after Bolt's signature check (``before_authorize``), before any
+    authorisation or Web API call. A replayed request is byte-identical, so its
+    (timestamp, signature) pair is too: it is refused with 401 until its timestamp
+    leaves the window Bolt accepts. A retry (Slack re-sends an event it got no ack for
+    within 3 s, re-signed, with ``X-Slack-Retry-Num``) carries the event id of the first
+    delivery: the event is taken once, whichever process got it first, and every other
+    delivery gets a plain 200 so Slack stops. Both records live in the state file, so
+    they hold across processes and restarts.
     """
 
-    def __init__(self, window_s: float = SIGNATURE_WINDOW_S, max_pairs: int = 200_000,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()  # pair -> forget after
-        self._window, self._max, self._clock = window_s, max_pairs, clock
-        self._lock = threading.Lock()
+    def __init__(self, seen: StateDB, window_s: float = SIGNATURE_WINDOW_S, clock: Callable[[], float] = time.time
+                 ) -> None:
+        self._seen, self._window, self._clock = seen, window_s, clock
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
-        if req.mode == "socket_mode":  # not signed: the socket itself is authenticated with the app token
-            return next()
-        ts = req.headers.get("x-slack-request-timestamp", [""])[0]
-        pair = (ts, req.headers.get("x-slack-signature", [""])[0])
-        if not self._first_sighting(pair):
-            log.warning("refused a replayed Slack request (timestamp %s)", ts)
-            return BoltResponse(status=401, body={"error": "replayed request"})
+        if req.mode != "socket_mode":  # Socket Mode is not signed: the socket is authenticated with the app token
+            ts = req.headers.get("x-slack-request-timestamp", [""])[0]
+            pair = f"{ts}:{req.headers.get('x-slack-signature', [''])[0]}"
+            sent = float(ts) if ts.isdigit() else self._clock()
+            if not self._seen.first_sighting("request", pair, sent + self._window + 1 - self._clock()):
+                log.warning("refused a replayed Slack request (timestamp %s)", ts)
+                return BoltResponse(status=401, body={"error": "replayed request"})
+        event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
+        if isinstance(event_id, str) and event_id and not self._seen.first_sighting("event", event_id, EVENT_MEMORY_S):
+            retry = req.headers.get("x-slack-retry-num", ["?"])[0]
+            log.info("Slack event %s delivered again (retry %s): acknowledged, already taken", event_id, retry)
+            return BoltResponse(status=200, body="")
         return next()
-
-    def _first_sighting(self, pair: tuple[str, str]) -> bool:
-        now = self._clock()
-        with self._lock:
-            while self._seen:  # roughly oldest first: stop at the first live one
-                old, expiry = next(iter(self._seen.items()))
-                if expiry >= now:
-                    break
-                del self._seen[old]
-            if pair in self._seen:
-                return False
-            ts = pair[0]
-            self._seen[pair] = (float(ts) if ts.isdigit() else now) + self._window + 1
-            if len(self._seen) > self._max:
-                self._seen.popitem(last=False)
-            return True
 
 
 @dataclass
@@ -118,7 +111,7 @@ class SlackBot:
     def __init__(self, settings: BotSettings, store: ConsultationStore) -> None:
         self.settings = settings
         self.store = store
-        self.limiter = RateLimiter(*settings.limits())
+        self.limiter = RateLimiter(*settings.limits(), buckets=store.db)
 
     def live(self, team: str, channel: str, thread_ts: str | None) -> bool:
         """Is this thread a consultation we are in? (Later messages there need no mention.)"""
@@ -176,7 +169,7 @@ class SlackBot:
             from assistant.probes import probe_facts  # torch/NVML: only when a probe is asked for
 
             session.add_facts(probe_facts())
-            session.meta["probed"] = True
+            session.set_meta("probed", True)
         return ":information_source: Probed the bot's own host (its GPUs, drivers and packages) as the operator allows."
 
     def _download(self, client: WebClient, file: dict[str, Any]) -> tuple[str, Iterator[bytes]]:
@@ -308,14 +301,15 @@ def make_slack_app(settings: BotSettings, client: WebClient | None = None,
                                  "OAuth & Permissions page")
         client = WebClient(token=settings.slack_bot_token.get_secret_value())
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    store = store or ConsultationStore(settings)
     try:
         app = App(client=client, signing_secret=secret, name="training-stability-assistant",
                   token_verification_enabled=settings.slack_verify_token_at_start,
                   process_before_response=settings.slack_process_before_response,
-                  before_authorize=ReplayGuard())
+                  before_authorize=ReplayGuard(store.db))
     except (BoltError, OSError) as e:  # auth.test refused the token, or Slack is out of reach
         raise AssistantError(f"SLACK_BOT_TOKEN could not be checked with Slack (auth.test): {e}") from None
-    register(app, SlackBot(settings, store or ConsultationStore(settings)))
+    register(app, SlackBot(settings, store))
     return app
 
 

@@ -1,10 +1,17 @@
 """`assistant serve`: the HTTP API (and optionally Slack's Events API) on one port."""
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 import typer
 
 from assistant.cli import app
 from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from assistant.bots.auth import ApiAuth
+    from assistant.bots.settings import BotSettings
 
 __all__ = ["serve_cmd"]
 
@@ -13,32 +20,54 @@ KEEP_ALIVE_S = 30
 
 @app.command("serve")
 def serve_cmd(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on. Anything but loopback needs TSA_API_TOKENS."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     slack: bool = typer.Option(False, "--slack", help="Also answer Slack at /slack/events (SLACK_BOT_TOKEN, "
                                                      "SLACK_SIGNING_SECRET)."),
+    no_auth: bool = typer.Option(False, "--no-auth", help="Serve without a token: anyone on this machine can call "
+                                                          "the API. Accepted only on loopback."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
-    """Serve the consultation API (OpenAPI schema at /openapi.json, docs at /docs)."""
+    """Serve the consultation API (OpenAPI schema at /openapi.json, docs at /docs); every call needs a bearer token
+    (TSA_API_TOKENS, or the one made at first start in the config dir)."""
     # The web stack is imported here, not at module level: `ask` must stay fast.
+    from assistant.bots.auth import ApiAuth, ensure_token, is_loopback, token_file, usage
+    from assistant.bots.settings import BotSettings
+
+    settings = BotSettings()
+    if slack:
+        from assistant.bots.slack import check_transport
+
+        check_transport(settings, socket=False)
+    if no_auth:
+        if not is_loopback(host):
+            raise AssistantError(f"--host {host} --no-auth: serving without a token is accepted only on loopback "
+                                 "(--host 127.0.0.1); drop --no-auth to use the token")
+        auth = ApiAuth.none()
+        print(f"Serving without a token (--no-auth): anyone on this machine can call http://{host}:{port}",
+              file=sys.stderr)
+    elif settings.api_tokens:
+        auth = ApiAuth.tokens([t.get_secret_value() for t in settings.api_tokens])
+    else:
+        token, created = ensure_token()
+        auth = ApiAuth.tokens([token])
+        print(usage(token_file(), f"http://{host}:{port}", created), file=sys.stderr)
+    _run(settings, auth, host, port, slack, log_level)
+
+
+def _run(settings: BotSettings, auth: ApiAuth, host: str, port: int, slack: bool, log_level: str) -> None:
     import uvicorn
 
     from assistant.bots._logging import setup_logging
-    from assistant.bots.http import is_loopback, make_api
-    from assistant.bots.settings import BotSettings
+    from assistant.bots.http import make_api
     from assistant.bots.store import ConsultationStore
 
-    settings = BotSettings()
-    if not settings.api_tokens and not is_loopback(host):
-        raise AssistantError(f"--host {host}: refusing to serve the API beyond this machine without a token; "
-                             "set TSA_API_TOKENS=<token>[,<token>...] or keep --host 127.0.0.1")
     setup_logging(log_level)
     store = ConsultationStore(settings)
-    api = make_api(settings, store)
+    api = make_api(settings, store, auth)
     if slack:
-        from assistant.bots.slack import check_transport, make_slack_app, mount_slack
+        from assistant.bots.slack import make_slack_app, mount_slack
 
-        check_transport(settings, socket=False)
         mount_slack(api, make_slack_app(settings, store=store))
     # Keep idle connections longer than HTTP clients pool them (httpx: 5 s), so a client never sends a
     # request on a connection the server is closing at that moment (the request would be lost).

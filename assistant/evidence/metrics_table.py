@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Any
 
 from assistant.evidence import Progress, Reader, register
 from assistant.evidence._input import check_file, open_input
-from assistant.evidence._records import STEP_KEYS, RunTracker, add_record, as_number
+from assistant.evidence._records import STEP_KEYS, RunTracker, add_record, as_number, as_step
+from assistant.evidence._structured import json_loads
 from assistant.evidence.series import Reading, canonical_metric
 
 __all__ = ["MetricsTableReader"]
@@ -33,8 +33,8 @@ def _first_line(head: bytes) -> str:
 
 def _jsonl_row(line: str) -> dict[str, Any] | None:
     try:
-        row = json.loads(line)
-    except json.JSONDecodeError:
+        row = json_loads(line)
+    except ValueError:  # invalid JSON, or past the nesting or digit bounds: a bad row like any other
         return None
     return row if isinstance(row, dict) else None
 
@@ -42,9 +42,9 @@ def _jsonl_row(line: str) -> dict[str, Any] | None:
 def _step_of(row: dict[str, Any]) -> int | None:
     for key, value in row.items():
         if canonical_metric(key) in STEP_KEYS:
-            number = as_number(value)
-            if number is not None and number == number:
-                return int(number)
+            step = as_step(as_number(value))
+            if step is not None:
+                return step
     return None
 
 
@@ -60,7 +60,7 @@ class MetricsTableReader(Reader):
             return row is not None and _step_of(row) is not None
         try:
             cells = next(csv.reader([first]), [])
-        except csv.Error:
+        except csv.Error:  # a field past the csv module's size limit, a NUL
             return False
         return len(cells) >= 2 and any(_column(c) in STEP_KEYS for c in cells)
 
@@ -73,7 +73,7 @@ class MetricsTableReader(Reader):
             first = text.readline()
             text.seek(0)
             reader = self._jsonl if first.lstrip().startswith("{") else self._csv
-            bad = reader(text, reading, run)
+            bad = reader(text, reading, run, path.name)
             if progress is not None:
                 progress(total, total)
         reading.facts.extend(run.facts())
@@ -82,7 +82,7 @@ class MetricsTableReader(Reader):
         return reading
 
     @staticmethod
-    def _jsonl(text: io.TextIOWrapper, reading: Reading, run: RunTracker) -> int:
+    def _jsonl(text: io.TextIOWrapper, reading: Reading, run: RunTracker, name: str) -> int:
         bad = 0
         for n, line in enumerate(text, 1):
             if not line.strip():
@@ -95,22 +95,35 @@ class MetricsTableReader(Reader):
         return bad
 
     @staticmethod
-    def _csv(text: io.TextIOWrapper, reading: Reading, run: RunTracker) -> int:
+    def _csv(text: io.TextIOWrapper, reading: Reading, run: RunTracker, name: str) -> int:
         rows = csv.reader(text)
-        header = next(rows, [])
+        try:
+            header = next(rows, [])
+        except csv.Error as e:
+            reading.warnings.append(f"{name}: header row not read ({e}); nothing read")
+            return 0
         names = [_column(h) for h in header]
-        step_col = next(i for i, n in enumerate(names) if n in STEP_KEYS)
+        step_col = next((i for i, n in enumerate(names) if n in STEP_KEYS), None)
+        if step_col is None:  # the sniffed first line was not the header the csv module read
+            reading.warnings.append(f"{name}: no step column in the header row; nothing read")
+            return 0
         keep: dict[int, str] = {}
         for i, (h, n) in enumerate(zip(header, names)):
             # W&B's smoothing band, and a second run's copy of a metric, are not this run's values
             if i != step_col and not h.endswith(("__MIN", "__MAX")) and n not in keep.values():
                 keep[i] = n
         bad = 0
-        for cells in rows:
-            step = as_number(cells[step_col]) if step_col < len(cells) else None
-            if step is None or step != step:
+        while True:
+            try:
+                cells = next(rows, None)
+            except csv.Error as e:  # a field over the csv module's limit (128 KB), a NUL byte
+                reading.warnings.append(f"{name}: stopped at line {rows.line_num} ({e}); read the rows before it")
+                return bad
+            if cells is None:
+                return bad
+            step = as_step(as_number(cells[step_col])) if step_col < len(cells) else None
+            if step is None:
                 bad += bool(any(c.strip() for c in cells))
                 continue
             fields = {keep[i]: cells[i] for i in keep if i < len(cells) and cells[i].strip()}
-            add_record(reading, run, fields, rows.line_num, int(step))
-        return bad
+            add_record(reading, run, fields, rows.line_num, step)

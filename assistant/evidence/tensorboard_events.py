@@ -120,6 +120,8 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
         if not b & 0x80:
             return result, i
         shift += 7
+        if shift > 63:  # a protobuf varint is at most 10 bytes; longer is damage
+            raise ValueError("varint too long")
 
 
 def _fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
@@ -187,12 +189,12 @@ def _tensor_value(buf: bytes) -> float | None:
             dtype = v
         elif field == 4 and wire == 2:
             content = v
-        elif field == 5:
+        elif field == 5 and wire in (2, 5) and len(v) >= 4:  # float_val: packed, or one fixed32
             return struct.unpack("<f", v[:4])[0]
-        elif field == 6:
+        elif field == 6 and wire in (1, 2) and len(v) >= 8:  # double_val: one fixed64, or packed
             return struct.unpack("<d", v[:8])[0]
-        elif field in (7, 10):
-            return float(v if wire == 0 else _varint(v, 0)[0])
+        elif field in (7, 10) and wire in (0, 2):  # int_val / int64_val: a varint, or packed varints
+            return float(v if isinstance(v, int) else _varint(v, 0)[0])
     fmt = _DTYPES.get(dtype)
     if content and fmt and len(content) >= struct.calcsize(fmt):
         return float(struct.unpack(fmt, content[:struct.calcsize(fmt)])[0])

@@ -16,7 +16,8 @@ from assistant.engine.facts import Fact
 from assistant.errors import InputError
 from assistant.evidence import Progress, Reader, register
 from assistant.evidence._input import check_file, read_text
-from assistant.evidence._records import RunTracker, add_record
+from assistant.evidence._records import RunTracker, add_record, as_step
+from assistant.evidence._structured import TooDeep, check_json_depth, json_decoder
 from assistant.evidence._text import source
 from assistant.evidence.series import Reading
 
@@ -25,7 +26,7 @@ __all__ = ["TrainerStateReader"]
 # Header fields worth a fact, as `state.<name>`.
 STATE_FIELDS = ("logging_steps", "eval_steps", "save_steps", "train_batch_size", "num_train_epochs",
                 "best_metric")
-_STEP_RE = re.compile(r'"step":\s*(-?\d+)')
+_STEP_RE = re.compile(r'"step":\s*(-?\d{1,18})\b')
 _TOP_SCALAR = re.compile(r'^ {0,2}"(\w+)":\s*(-?[\d.eE+-]+|true|false|null|NaN|-?Infinity)\s*,?\s*$', re.M)
 _HEAD_RE = re.compile(rb'"log_history"\s*:')
 
@@ -46,21 +47,29 @@ class TrainerStateReader(Reader):
         name = path.name
         reading = Reading(str(path), self.kind)
         try:
-            state = json.loads(text)
-            if not isinstance(state, dict):
-                raise InputError(str(path), "not a trainer_state.json (the JSON is not an object)")
-            entries = state.get("log_history") or []
-        except json.JSONDecodeError:
-            state, entries = _partial(text)
-            if not entries and not state:
-                raise InputError(str(path), "not valid JSON, and no log_history entry could be read") from None
-            reading.warnings.append(f"{name}: truncated JSON, read the first {len(entries)} entries")
+            check_json_depth(text)
+            try:
+                state = json_decoder().decode(text)
+                if not isinstance(state, dict):
+                    raise InputError(str(path), "not a trainer_state.json (the JSON is not an object)")
+            except json.JSONDecodeError:
+                state, entries = _partial(text)
+                if not entries and not state:
+                    raise InputError(str(path), "not valid JSON, and no log_history entry could be read") from None
+                reading.warnings.append(f"{name}: truncated JSON, read the first {len(entries)} entries")
+            else:
+                entries = state.get("log_history") or []
+        except TooDeep as e:
+            raise InputError(str(path), str(e)) from None
+        if not isinstance(entries, list):
+            reading.warnings.append(f"{name}: log_history is not a list; no entries read")
+            entries = []
         lines = _entry_lines(text)
         run = RunTracker(name)
         for entry in entries:
-            if not isinstance(entry, dict) or not isinstance(entry.get("step"), int):
+            step = _int(entry.get("step")) if isinstance(entry, dict) else None
+            if step is None:
                 continue  # custom `predict_*` logs carry no step
-            step = entry["step"]
             queue = lines.get(step)
             line = queue.popleft() if queue else 0
             add_record(reading, run, {k: v for k, v in entry.items() if k != "step"}, line, step, tabular=False)
@@ -70,7 +79,7 @@ class TrainerStateReader(Reader):
 
 
 def _run_facts(run: RunTracker, state: dict[str, Any], text: str, name: str) -> list[Fact]:
-    global_step, max_steps = state.get("global_step"), state.get("max_steps")
+    global_step, max_steps = _int(state.get("global_step")), _int(state.get("max_steps"))
     if isinstance(max_steps, int):
         run.note_max_steps(max_steps, _key_line(text, "max_steps"))
     if isinstance(global_step, int) and global_step > 0:
@@ -78,6 +87,11 @@ def _run_facts(run: RunTracker, state: dict[str, Any], text: str, name: str) -> 
     if not run.completed and isinstance(global_step, int) and isinstance(max_steps, int) and 0 < max_steps <= global_step:
         run.summary(_key_line(text, "global_step"))
     return run.facts()
+
+
+def _int(value: Any) -> int | None:
+    """An integer field as HF writes it; anything else (a string, a float, a number past int64) is None."""
+    return as_step(value) if isinstance(value, int) else None
 
 
 def _state_facts(state: dict[str, Any], text: str, name: str) -> list[Fact]:
@@ -110,15 +124,15 @@ def _partial(text: str) -> tuple[dict[str, Any], list[Any]]:
     state: dict[str, Any] = {}
     for m in _TOP_SCALAR.finditer(text):
         try:
-            state[m.group(1)] = json.loads(m.group(2))
-        except json.JSONDecodeError:
+            state[m.group(1)] = json_decoder().decode(m.group(2))
+        except ValueError:  # JSONDecodeError, or TooDeep for a number past the digit limit
             continue
     entries: list[Any] = []
     start = text.find('"log_history"')
     if start == -1:
         return state, entries
     i = text.find("[", start) + 1
-    decoder = json.JSONDecoder()
+    decoder = json_decoder()
     while 0 < i < len(text):
         while i < len(text) and text[i] in " \t\r\n,":
             i += 1

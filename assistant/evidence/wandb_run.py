@@ -8,7 +8,6 @@ is not read; ``output.log`` holds the same per-step values.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from assistant.engine.facts import Fact
@@ -17,6 +16,7 @@ from assistant.evidence import Progress, Reader, register
 from assistant.evidence._input import CONFIG_LIMIT, read_text
 from assistant.evidence._logscan import scan_file
 from assistant.evidence._records import NOT_METRICS
+from assistant.evidence._structured import json_loads
 from assistant.evidence.axolotl_config import AxolotlConfigReader
 from assistant.evidence.series import Reading, canonical_metric
 
@@ -85,8 +85,8 @@ class WandbRunReader(Reader):
     @staticmethod
     def _merge_summary(reading: Reading, summary: Path) -> None:
         try:
-            data = json.loads(read_text(summary, CONFIG_LIMIT))
-        except (InputError, json.JSONDecodeError) as e:
+            data = json_loads(read_text(summary, CONFIG_LIMIT))
+        except (InputError, ValueError) as e:  # ValueError: invalid JSON, or past the nesting/digit bounds
             reading.warnings.append(f"files/{summary.name}: not read ({getattr(e, 'problem', e)})")
             return
         if not isinstance(data, dict):

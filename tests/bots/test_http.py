@@ -9,7 +9,8 @@ import httpx
 import jsonschema
 import pytest
 
-from assistant.bots.http import is_loopback, make_api
+from assistant.bots.auth import is_loopback
+from assistant.bots.http import make_api
 from assistant.bots.settings import BotSettings
 from assistant.consult import consult
 
@@ -59,8 +60,14 @@ class TestAuth:
         assert api.delete(f"/v1/consultations/{cid}", headers=other).status_code == 404
         assert api.get(f"/v1/consultations/{cid}/report", headers=AUTH).status_code == 200
 
+    @pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/v1/consultations/x/report", "/nowhere"])
+    def test_every_route_but_health_needs_the_token(self, api, path):
+        resp = api.get(path)
+        assert resp.status_code == 401 and resp.json() == {"detail": "missing or wrong bearer token"}
+        assert api.get("/healthz").status_code == 200
+
     def test_openapi_schema_is_served(self, api):
-        paths = api.get("/openapi.json").json()["paths"]
+        paths = api.get("/openapi.json", headers=AUTH).json()["paths"]
         assert {"/v1/consultations", "/v1/consultations/{consultation_id}/attachments",
                 "/v1/consultations/{consultation_id}/answers", "/v1/consultations/{consultation_id}/report",
                 "/v1/consultations/{consultation_id}/questions", "/v1/consultations/{consultation_id}"} <= set(paths)
@@ -146,6 +153,42 @@ class TestBadInput:
         resp = api.post(f"/v1/consultations/{new(api)}/answers", json={"fact": [secret], "value": 1}, headers=AUTH)
         assert resp.status_code == 422 and secret not in resp.text
 
+    def test_a_gzip_bomb_is_refused_unread(self, api):
+        import gzip
+
+        bomb = gzip.compress(b"\0" * (64 * 1024 * 1024))  # 64 KB that would inflate to 64 MB
+        resp = api.post("/v1/consultations", content=bomb,
+                        headers={**AUTH, "content-type": "application/json", "content-encoding": "gzip"})
+        assert resp.status_code == 415 and "compressed request bodies are not accepted" in resp.json()["detail"]
+
+    def test_an_uploaded_gzip_file_is_data_not_inflated(self, api):
+        import gzip
+
+        resp = upload(api, new(api), "train.log.gz", gzip.compress(b"{'loss': 1.0}\n" * 1_000_000))
+        assert resp.status_code == 422 and resp.json()["detail"].startswith("train.log.gz: binary file")
+
+    @pytest.mark.parametrize("name,shown", [("../../../etc/passwd", "passwd"), ("..\\..\\x.log", "x.log"),
+                                            ("\udcff\udcfe.log", "_.log"), ("", "attachment")])
+    def test_file_names_cannot_leave_the_store(self, api, settings, name, shown):
+        raw = name.encode("utf-8", "surrogateescape")  # non-UTF-8 bytes, as a client may send them
+        boundary = "b0undary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"".encode() + raw +
+                b"\"\r\n\r\n" + LORA_LOG.read_bytes() + f"\r\n--{boundary}--\r\n".encode())
+        resp = api.post(f"/v1/consultations/{new(api)}/attachments", content=body,
+                        headers={**AUTH, "content-type": f"multipart/form-data; boundary={boundary}"})
+        assert resp.status_code in (201, 422), resp.text
+        if resp.status_code == 201:
+            assert resp.json()["inputs"][0]["path"] == shown
+        stored = [p for p in Path(settings.storage_dir).rglob("*") if p.is_file()]
+        assert all(Path(settings.storage_dir) in p.parents for p in stored)
+        assert all(set(p.name) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") for p in stored)
+
+    def test_json_nested_10k_deep_is_refused_before_parsing(self, api):
+        for path in ("/v1/consultations", f"/v1/consultations/{new(api)}/answers"):
+            resp = api.post(path, content=b"[" * 10_000 + b"]" * 10_000,
+                            headers={**AUTH, "content-type": "application/json"})
+            assert resp.status_code == 422 and resp.json() == {"detail": "JSON nested deeper than 100 levels"}
+
     def test_unknown_consultation(self, api):
         assert api.get("/v1/consultations/nope/report", headers=AUTH).status_code == 404
 
@@ -161,11 +204,3 @@ def test_rate_limit_answers_429_with_retry_after(settings):
                                      ("0.0.0.0", False), ("192.168.1.5", False), ("example.com", False)])
 def test_loopback(host, ok):
     assert is_loopback(host) is ok
-
-
-def test_serve_refuses_a_public_host_without_a_token(capsys, monkeypatch):
-    from assistant.cli import _run
-
-    monkeypatch.delenv("TSA_API_TOKENS", raising=False)
-    assert _run(["serve", "--host", "0.0.0.0"]) == 2
-    assert "refusing to serve the API beyond this machine without a token" in capsys.readouterr().err

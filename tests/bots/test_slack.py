@@ -199,6 +199,18 @@ class TestVerification:
         assert len(fake_slack.calls) == seen
 
 
+    def test_a_retry_of_an_event_already_taken_gets_no_second_reply(self, slack_app, fake_slack):
+        body = event_body("<@UBOT> loss nan")
+        now = int(time.time())
+        assert slack_app.dispatch(signed(body, "application/json", timestamp=now)).status == 200
+        fake_slack.wait_for("chat.postMessage")
+        retry = signed(body, "application/json", timestamp=now + 3)  # Slack re-signs a retry
+        retry.headers["x-slack-retry-num"] = ["1"]
+        assert slack_app.dispatch(retry).status == 200  # acknowledged, so Slack stops retrying
+        time.sleep(0.5)
+        assert len(fake_slack.named("chat.postMessage")) == 1
+
+
 class TestUploads:
     def test_oversized_upload_gets_a_clear_message_and_is_not_downloaded(self, slack_app, fake_slack, bot_settings):
         big = fake_slack.add_file("FBIG", "huge.log", b"step 1 loss 1.0\n" * (bot_settings.attachment_max_bytes // 10))

@@ -122,3 +122,36 @@ def test_stale_folders_of_an_earlier_process_are_removed(tmp_path, clock):
     os.utime(stale, (0, 0))
     make_store(tmp_path, clock, consultation_ttl_s=60)
     assert not stale.exists()
+
+
+def test_a_store_opened_again_on_the_same_files_restores_a_consultation(tmp_path, clock):
+    """What a restart does: the consultation is rebuilt from the state file, its upload read again."""
+    first = make_store(tmp_path, clock)
+    s = first.get_or_create("thread")
+    s.add_words("my loss goes to nan around step 210")
+    first.attach(s, "train.log", [LOG])
+    s.answer("spike_batch_specific", "yes")
+    before = s.report().to_dict()
+    again = make_store(tmp_path, clock).get("thread")
+    assert again is not None and again is not s
+    assert again.report().to_dict() == before
+
+
+def test_two_stores_on_one_file_see_each_others_changes(tmp_path, clock):
+    a, b = make_store(tmp_path, clock), make_store(tmp_path, clock)
+    sa = a.get_or_create("thread")
+    sb = b.get("thread")
+    sb.add_words("loss nan")
+    a.attach(sa, "train.log", [LOG])  # A replays B's words before adding its upload
+    sb = b.get("thread")
+    assert sa.consultation.question == sb.consultation.question == "loss nan"
+    assert [p.name for p in sb.consultation.attachments] == ["train.log"]
+    assert b.delete("thread") and a.get("thread") is None
+
+
+def test_the_in_memory_copies_are_bounded_and_rebuilt(tmp_path, clock):
+    store = make_store(tmp_path, clock, sessions_in_memory=2)
+    for key in "abc":
+        store.get_or_create(key).add_words(f"words of {key}")
+    assert len(store._sessions) == 2 and len(store) == 3
+    assert store.get("a").consultation.question == "words of a"  # rebuilt from the state file
