@@ -19,7 +19,7 @@ from typing import Any
 from assistant.datafile import load_yaml_file
 
 from assistant import __version__
-from assistant.engine import RuleBase, load_rulebase
+from assistant.engine import RuleBase
 from assistant.errors import RuleError
 from assistant.knowledge import sections_by_anchor
 from assistant.paths import RULES_DIR, cache_dir
@@ -106,16 +106,28 @@ def _digest(root: Path, files: list[Path]) -> str:
     return h.hexdigest()[:24]
 
 
+_LOADED: dict[tuple[Path, str], RuleBase] = {}   # digest -> rulebase, for processes that consult many times
+
+
 def load_project_rulebase(root: Path = RULES_DIR, use_cache: bool = True) -> RuleBase:
-    """Load and validate every rules file; the compiled result is cached on disk."""
+    """Load and validate every rules file; the compiled result is cached on disk, and kept in
+    memory for the next consultation of this process (a server, the chat) while the files
+    are unchanged."""
     files = rule_files(root)
-    cache = cache_dir() / f"rulebase-{_digest(root, files)}.pickle"
+    digest = _digest(root, files)
+    if use_cache and (root, digest) in _LOADED:
+        return _LOADED[(root, digest)]
+    cache = cache_dir() / f"rulebase-{digest}.pickle"
     if use_cache and cache.exists():
         try:
             with cache.open("rb") as fh:
-                return pickle.load(fh)
+                rb = pickle.load(fh)
+            _LOADED[(root, digest)] = rb
+            return rb
         except Exception:  # a stale or corrupt cache is rebuilt, never fatal
             pass
+    from assistant.engine import load_rulebase  # the YAML loader: only when compiling
+
     vocab = load_vocabulary(root)
     catalog = load_catalog(root)
     rb = load_rulebase(files, known_fact=vocab.knows, known_conclusions=set(catalog.entries),
@@ -132,6 +144,7 @@ def load_project_rulebase(root: Path = RULES_DIR, use_cache: bool = True) -> Rul
             tmp.replace(cache)
         except Exception:  # read-only home: run without the cache
             pass
+        _LOADED[(root, digest)] = rb
     return rb
 
 

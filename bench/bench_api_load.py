@@ -35,9 +35,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, data_dir: str, n: int, log: Path) -> subprocess.Popen:
+def start_server(port: int, data_dir: str, n: int, log: Path, **extra_env: str) -> subprocess.Popen:
+    """`assistant serve` in its own process, token set and rate limits off; returns once it answers."""
     env = {**os.environ, "TSA_API_TOKENS": TOKEN, "TSA_DATA_DIR": data_dir, "TSA_RATE_USER_PER_MIN": "0",
-           "TSA_RATE_WORKSPACE_PER_MIN": "0", "TSA_MAX_CONSULTATIONS": str(n + 10)}
+           "TSA_RATE_WORKSPACE_PER_MIN": "0", "TSA_MAX_CONSULTATIONS": str(n + 10), **extra_env}
     exe = Path(sys.executable).parent / "assistant"
     proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--log-level", "warning"], env=env,
                             stdout=subprocess.DEVNULL, stderr=log.open("w"))

@@ -54,11 +54,16 @@ def headless_once(env: dict[str, str]) -> float:
     return float(out.strip().splitlines()[-1])
 
 
-def terminal_once(env: dict[str, str], n: int) -> float | None:
-    """Seconds until a real terminal (tmux, 80x24) shows the footer; None if it never does."""
+# What a terminal shows at once: the reference for the chat's first paint, measured the same way.
+REFERENCE = "printf 'Findings Quit'; sleep 20"
+
+
+def terminal_once(env: dict[str, str], n: int, program: str | None = None) -> float | None:
+    """Seconds until a real terminal (tmux, 80x24) shows the footer; None if it never does.
+    `program` (a shell command) replaces the chat, e.g. REFERENCE."""
     socket = f"tsa-bench-{os.getpid()}-{n}"
-    cmd = " ".join(f"{k}={v}" for k, v in env.items() if k.startswith(("TSA_", "PYTHONPYCACHE"))) \
-        + f" env -u PYTHONDONTWRITEBYTECODE {VENV_BIN / 'assistant'}"
+    cmd = program or (" ".join(f"{k}={v}" for k, v in env.items() if k.startswith(("TSA_", "PYTHONPYCACHE")))
+                      + f" env -u PYTHONDONTWRITEBYTECODE {VENV_BIN / 'assistant'}")
     t0 = time.time()
     subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-x", "80", "-y", "24", cmd], check=True, env=env)
     try:

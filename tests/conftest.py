@@ -1,7 +1,7 @@
 """Test-wide isolation: user paths point at a temp dir, no real credentials leak in.
 
-Every test session gets its own cache and data directories (the rulebase cache,
-indexes, bot stores) and runs with Slack/OpenAI settings removed, so nothing a
+Every test session gets its own cache, data and config directories (the rulebase cache,
+indexes, bot stores, the API token) and runs with Slack/OpenAI settings removed, so nothing a
 developer has configured can reach a test, and no test can reach a real service.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 _session_dir = Path(tempfile.mkdtemp(prefix="tsa-tests-"))
 os.environ["TSA_CACHE_DIR"] = str(_session_dir / "cache")
 os.environ["TSA_DATA_DIR"] = str(_session_dir / "data")
+os.environ["TSA_CONFIG_DIR"] = str(_session_dir / "config")
 for _name in list(os.environ):
     if _name.startswith(("SLACK_", "OPENAI_", "LANGSMITH_", "LANGCHAIN_", "WANDB_API")):
         del os.environ[_name]

@@ -13,9 +13,9 @@ __all__ = ["chat_cmd", "run_chat"]
 
 def run_chat(attachments: list[Path] | None = None, question: str = "") -> None:
     """Open the chat; files that cannot be read are reported inside it, as in any turn."""
-    from assistant.tui import make_app  # textual only when the chat opens: `ask` stays fast
+    from assistant.tui import run_chat as run  # textual only when the chat opens: `ask` stays fast
 
-    make_app(attachments or [], question).run()
+    run(attachments, question)
 
 
 @app.command("chat")

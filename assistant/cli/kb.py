@@ -5,56 +5,19 @@ knowledge/; any change is picked up by the content hash on the next use.
 """
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
-from typing import Any, List
+from typing import List
 
 import typer
 
 from assistant.cli import app
+from assistant.cli._kbindex import open_index as _index
 
 __all__ = ["kb_app"]
 
 kb_app = typer.Typer(no_args_is_help=True, help="The knowledge base: knowledge/ plus your own Markdown/Quarto docs.")
 app.add_typer(kb_app, name="kb")
-
-_BAR_AFTER_S = 0.5   # indexing shorter than this shows no bar
-
-
-def _progress() -> Any:
-    """A rich progress bar on stderr for embedding that takes more than a moment (terminals only)."""
-    if not sys.stderr.isatty():
-        return None
-    state: dict[str, Any] = {"start": time.monotonic()}
-
-    def progress(done: int, total: int) -> None:
-        if "bar" not in state:
-            if time.monotonic() - state["start"] < _BAR_AFTER_S and done < total:
-                return
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-            bar = Progress("embedding sections", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                           console=Console(stderr=True), transient=True)
-            bar.start()
-            state["bar"], state["task"] = bar, bar.add_task("embed", total=total)
-        state["bar"].update(state["task"], completed=done, total=total)
-        if done >= total:
-            state["bar"].stop()
-
-    return progress
-
-
-def _index(force: bool = False) -> Any:
-    """The default index, brought up to date (with a bar); notices go to stderr, one line each."""
-    from assistant.retrieval import get_index
-
-    index = get_index(_progress(), force=force)
-    for notice in index.notices:
-        typer.echo(f"notice: {notice}", err=True)
-    return index
 
 
 @kb_app.command("add")
@@ -85,7 +48,8 @@ def kb_list() -> None:
     index = KnowledgeIndex()
     info = index.read_pointer()
     if info is None:
-        typer.echo(f"index: not built yet ({index.folder}); the first search builds it")
+        typer.echo(f"index: not built yet ({index.folder}); the built-in guide needs none, "
+                   "`kb add` builds it for your documents")
     else:
         kind = f"hybrid, dense part in Chroma at {index.store.where}" if info.collection else "lexical only"
         typer.echo(f"index: {info.chunks} passages, {kind}; {time.strftime('%Y-%m-%d %H:%M', time.localtime(info.built_at))}")
@@ -108,23 +72,10 @@ def kb_rebuild() -> None:
     typer.echo(f"rebuilt: {index.info.chunks if index.info else 0} passages in {index.store.where if index.info and index.info.collection else index.folder}")
 
 
-@kb_app.command("search")
-def kb_search(
-    query: List[str] = typer.Argument(..., help="What to look for."),
-    k: int = typer.Option(5, "-k", min=1, max=50, help="How many passages."),
-    as_json: bool = typer.Option(False, "--json", help="Print the passages as JSON."),
-) -> None:
-    """Search knowledge/ and your docs: source, heading path, score and snippet per passage."""
-    from assistant.redact import redact
-    from assistant.retrieval.search import search
+@kb_app.command("search", add_help_option=False,
+                context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def kb_search(ctx: typer.Context) -> None:
+    """Search knowledge/ and your docs: source, heading path, score and snippet per passage (kb search --help)."""
+    from assistant.cli.kb_search import run
 
-    passages = search(_index(), " ".join(query), k=k)
-    if as_json:
-        rows = [{"source": p.source, "section": p.heading_path, "anchor": p.anchor, "score": p.score,
-                 "snippet": p.chunk.snippet()} for p in passages]
-        typer.echo(redact(json.dumps(rows, indent=1, ensure_ascii=False)))
-        return
-    if not passages:
-        typer.echo("no passage matches")
-    for n, p in enumerate(passages, 1):
-        typer.echo(redact(f"{n}. {p.heading_path}  [{p.source}]  score {p.score:.4f}\n   {p.chunk.snippet()}"))
+    raise typer.Exit(run(list(ctx.args)))

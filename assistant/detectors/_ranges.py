@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import fnmatch
+import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Mapping
 
 from assistant.datafile import load_yaml_file
 
-__all__ = ["RANGES_PATH", "MetricRange", "beyond", "load_ranges", "range_for"]
+__all__ = ["RANGES_PATH", "MetricRange", "beyond", "beyond_all", "load_ranges", "range_for"]
 
 RANGES_PATH = Path(__file__).resolve().parents[2] / "rules" / "ranges.yaml"
 ANY_KIND = "any"
@@ -76,6 +79,14 @@ def range_for(run_kind: str, metric: str, path: Path = RANGES_PATH) -> MetricRan
 
 def beyond(v: float, direction: str, red: bool, threshold: float) -> bool:
     """Healthy bounds are themselves healthy; red flags are reached at the threshold ("1.0 on every step")."""
-    if direction == "low":
-        return v <= threshold if red else v < threshold
-    return v >= threshold if red else v > threshold
+    return _TESTS[(direction, red)](v, threshold)
+
+
+# (direction, red) -> the comparison `beyond` makes, for mapping over a whole column at C speed.
+_TESTS = {("low", True): operator.le, ("low", False): operator.lt, ("high", True): operator.ge,
+          ("high", False): operator.gt}
+
+
+def beyond_all(values: Sequence[float], direction: str, red: bool, threshold: float) -> list[bool]:
+    """`beyond` for every value."""
+    return list(map(_TESTS[(direction, red)], values, repeat(threshold)))

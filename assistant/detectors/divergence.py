@@ -4,7 +4,7 @@ Guide, "Overfitting": "Train loss keeps decreasing but eval loss starts increasi
 """
 from __future__ import annotations
 
-from assistant.detectors._base import DetectContext, Series, detector, finite_points, loss_points, make_fact
+from assistant.detectors._base import DetectContext, Points, Series, detector, finite_points, loss_points, make_fact
 from assistant.detectors._stats import head_median, tail_median
 from assistant.engine.facts import Fact
 from assistant.evidence.series import Point
@@ -22,13 +22,14 @@ TRAIN_FALL_MIN = 0.01
 COLLAPSE_FRACTION = 0.9
 
 
-def _value_at(points: list[Point], step: int) -> Point:
+def _value_at(points: Points, step: int) -> Point:
     """The last point logged at or before ``step`` (the first point when none is)."""
-    before = [p for p in points if p.step <= step]
-    return before[-1] if before else points[0]
+    steps = points.steps
+    before = [i for i, s in enumerate(steps) if s <= step]
+    return points[before[-1]] if before else points[0]
 
 
-def _eval_divergence(train: list[Point], evals: list[Point], ctx: DetectContext) -> Fact | None:
+def _eval_divergence(train: Points, evals: Points, ctx: DetectContext) -> Fact | None:
     if not train or len(evals) < EVAL_POINTS_AFTER + 1:
         return None
     m = min(range(len(evals)), key=lambda i: evals[i].value)
@@ -56,8 +57,8 @@ def _eval_divergence(train: list[Point], evals: list[Point], ctx: DetectContext)
     )
 
 
-def _collapse(train: list[Point], ctx: DetectContext) -> Fact | None:
-    values = [p.value for p in train]
+def _collapse(train: Points, ctx: DetectContext) -> Fact | None:
+    values = train.values
     if len(values) < 2:
         return None
     start, end = head_median(values), tail_median(values)
@@ -71,7 +72,7 @@ def _epochs(series: Series, ctx: DetectContext) -> Fact | None:
     epochs = finite_points(series.get("epoch"))
     if not epochs:
         return None
-    top = max(epochs, key=lambda p: p.value)
+    top = epochs[max(range(len(epochs)), key=epochs.values.__getitem__)]
     return make_fact("symptom.epochs", ctx, top, max_epoch=top.value)
 
 

@@ -37,7 +37,7 @@ def _cap(metric: str, spec: Capped, series: Series, ctx: DetectContext) -> float
     if spec.cap is not None:
         return spec.cap
     tops = finite_points(series.get(spec.cap_series or ""))
-    return max(p.value for p in tops) if tops else None
+    return max(tops.values) if tops else None
 
 
 def _smoothed(values: list[float]) -> list[float]:
@@ -53,7 +53,7 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
         cap = _cap(metric, spec, series, ctx)
         if len(points) < MIN_POINTS or not cap or cap <= 0:
             continue
-        values = [p.value for p in points]
+        values = points.values
         quarters = quarter_medians(values)
         level = spec.reach * cap
         smooth = _smoothed(values)

@@ -6,8 +6,9 @@ decay)"; "Loss Plateau": "Set warmup_steps to 5-10% of total steps" - hence warm
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact, starts_early
+from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact, starts_early, steps_of
 from assistant.engine.facts import Fact
 
 MIN_POINTS = 3
@@ -29,7 +30,7 @@ SHAPES = {
 }
 
 
-def _shape(steps: list[int], values: list[float]) -> str:
+def _shape(steps: Sequence[int], values: Sequence[float]) -> str:
     """Best-fitting decay shape after the peak (linear wins ties: with 3 points they coincide)."""
     if len(values) < 3 or steps[-1] == steps[0] or values[0] == values[-1]:
         return "other"
@@ -45,7 +46,7 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
     points = finite_points(series.get("learning_rate"))
     if len(points) < MIN_POINTS:
         return []
-    values = [p.value for p in points]
+    values = points.values
     top = max(values)
     k = next(i for i, v in enumerate(values) if v >= top * (1 - PEAK_TOL))
     peak = points[k]
@@ -53,7 +54,7 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
     warmup = k > 0 and rising and values[0] < WARMUP_START_FRACTION * top
     after = values[k:]
     constant = top <= 0 or (top - min(after)) / top < CONSTANT_TOL
-    shape = "constant" if constant else _shape([p.step for p in points[k:]], after)
+    shape = "constant" if constant else _shape(steps_of(points)[k:], after)
     warmup_steps = peak.step if warmup else 0
     total = ctx.max_steps or points[-1].step
     early = starts_early(points, ctx)

@@ -33,12 +33,12 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
     points = loss_points(series, "loss", ctx)
     if len(points) < MIN_POINTS:
         return []
-    values = [p.value for p in points]
+    values = points.values
     start = head_median(values)
     if start <= 0:  # all-zero loss is stuck_zero's finding
         return []
     half = points[len(points) // 2:]
-    level = median([p.value for p in half])
+    level = median(half.values)
     rng = range_for(ctx.run_kind, "loss")
     expected_max = rng.high if rng else None
     drop = (start - level) / start
@@ -51,7 +51,7 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
         )]
     if expected_max is None or level <= expected_max:
         return []
-    slope = theil_sen_slope([p.step for p in half], [p.value for p in half])
+    slope = theil_sen_slope(half.steps, half.values)
     if abs(slope * (half[-1].step - half[0].step)) >= FLAT_CHANGE * level:
         return []
     at = points[_from_index(values, level)]

@@ -7,9 +7,13 @@ so earlier spikes do not raise the baseline.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 
-from assistant.detectors._base import DetectContext, Series, detector, finite_points, loss_points, make_fact
+from assistant.detectors._base import (
+    DetectContext, Points, Series, detector, finite_points, loss_points, make_fact, values_of,
+)
 from assistant.detectors._ranges import range_for
 from assistant.detectors._stats import MAD_TO_SIGMA, mad, median
 from assistant.engine.facts import Fact
@@ -51,41 +55,56 @@ def _reference(logs: list[float], i: int) -> list[float]:
     return logs[i + 1:i + 1 + WINDOW]
 
 
-def find_spikes(points: list[Point], ratio_min: float, red_high: float | None = None) -> list[Spike]:
+def find_spikes(points: Sequence[Point], ratio_min: float, red_high: float | None = None) -> list[Spike]:
     """Upward jumps, by robust z-score and ratio on the log scale (``points`` all positive)."""
-    logs = [math.log(p.value) for p in points]
+    values = values_of(points)
+    logs = list(map(math.log, values))
     spikes = []
-    for i, (p, x) in enumerate(zip(points, logs)):
+    least = math.log(ratio_min) - 1e-9   # a margin: the exact test below compares exp(.) with ratio_min
+    # Minima of consecutive blocks of WINDOW points: a trailing window lies within two of them.
+    blocks = [min(logs[j:j + WINDOW]) for j in range(0, len(logs), WINDOW)]
+    for i, (value, x) in enumerate(zip(values, logs)):
+        if i >= MIN_REF and (red_high is None or value < red_high):
+            # The median is at least the window's minimum, which is at least its two blocks'
+            # minimum: a point under ratio_min times that is no spike. Most points end here.
+            low = blocks[max(0, i - WINDOW) // WINDOW]
+            high = blocks[(i - 1) // WINDOW]
+            if x - (low if low < high else high) < least:
+                continue
         ref = _reference(logs, i)
         if len(ref) < MIN_REF:
             continue
         centre = median(ref)
         ratio = math.exp(x - centre)
-        if ratio < ratio_min and (red_high is None or p.value < red_high):
+        if ratio < ratio_min and (red_high is None or value < red_high):
             continue
         scale = max(MAD_TO_SIGMA * mad(ref, centre), MIN_LOG_SCALE)
         if (x - centre) / scale > Z_MIN:
-            spikes.append(Spike(i, p, math.exp(centre), ratio))
+            spikes.append(Spike(i, points[i], math.exp(centre), ratio))
     return spikes
 
 
-def _recovered(points: list[Point], worst: Spike) -> bool:
-    after = [p.value for p in points[worst.index + 1:worst.index + 1 + RECOVER_POINTS]]
+def _recovered(points: Sequence[Point], worst: Spike) -> bool:
+    after = list(values_of(points[worst.index + 1:worst.index + 1 + RECOVER_POINTS]))
     return bool(after) and median(after) <= RECOVER_RATIO * worst.baseline
 
 
-def _points(series: Series, metric: str, ctx: DetectContext) -> list[Point]:
-    if metric == "grad_norm":
-        return finite_points(series.get(metric))
-    return loss_points(series, metric, ctx)
+def _points(series: Series, metric: str, ctx: DetectContext) -> Points:
+    """The metric's finite points above zero: zeros and below have no log (a GRPO grad_norm of 0.0
+    is a skipped batch, not a dip)."""
+    points = finite_points(series.get(metric)) if metric == "grad_norm" else loss_points(series, metric, ctx)
+    if not len(points) or min(points.values) > 0:
+        return points
+    keep = [v > 0 for v in points.values]
+    return Points(list(compress(points.steps, keep)), list(compress(points.values, keep)),
+                  list(compress(points.lines, keep)))
 
 
 @detector("spikes")
 def detect(series: Series, ctx: DetectContext) -> list[Fact]:
     facts = []
     for metric, ratio_min in RATIO_MIN.items():
-        # Zeros and below have no log: a GRPO grad_norm of 0.0 is a skipped batch, not a dip.
-        points = [p for p in _points(series, metric, ctx) if p.value > 0]
+        points = _points(series, metric, ctx)
         rng = range_for(ctx.run_kind, metric)
         spikes = find_spikes(points, ratio_min, rng.red_high if rng else None)
         early = [s for s in spikes if s.index < EARLY_POINTS]

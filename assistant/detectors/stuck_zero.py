@@ -27,12 +27,13 @@ STUCK_SHARE = 0.8
 def _pinned(s: MetricSeries, value: float) -> tuple[Point, int, dict[str, object]] | None:
     """When ``s`` took ``value`` on most points: where it first did, how often, and the shared attributes."""
     points = all_points(s)
-    hits = [p for p in points if p.value == value]  # -0.0 == 0.0
     n = len(points)
-    if not points or len(hits) < STUCK_SHARE * n:
+    hits = points.values.count(value) if n else 0   # -0.0 == 0.0
+    if not n or hits < STUCK_SHARE * n:
         return None
-    attrs = {"n": n, "fraction": len(hits) / n, "from_step": hits[0].step, "all": len(hits) == n}
-    return hits[0], len(hits), attrs
+    first = points[points.values.index(value)]
+    attrs = {"n": n, "fraction": hits / n, "from_step": first.step, "all": hits == n}
+    return first, hits, attrs
 
 
 @detector("stuck_zero")

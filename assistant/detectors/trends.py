@@ -38,7 +38,7 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
         points = finite_points(series[metric])
         if len(points) < MIN_POINTS:
             continue
-        values = [p.value for p in points]
+        values = points.values
         quarters = quarter_medians(values)
         first, last = quarters[0], quarters[-1]
         delta = last - first

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .bindings import Env
 from .rules import Rule
 from .strategy import priority
+from .trace_log import TraceLogger
 
 __all__ = ["Activation", "Agenda"]
 
-log = logging.getLogger("assistant.engine.agenda")
+log = TraceLogger("assistant.engine.agenda")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ retracts and runs is the state a fresh engine reaches from the current inputs
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +22,11 @@ from .memory import Justification, SupportKey, WorkingMemory
 from .rules import CONCLUSION_PREFIX, Rule, RuleBase
 from .template import render_meta
 from .trace import Explanation, Firing, Why, explain, why
+from .trace_log import TraceLogger
 
 __all__ = ["Engine", "Conclusion"]
 
-log = logging.getLogger("assistant.engine.rules")
+log = TraceLogger("assistant.engine.rules")
 
 CONCLUDE_SLOT = -1
 

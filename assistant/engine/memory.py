@@ -12,16 +12,16 @@ Every name whose facts appear, disappear or change certainty is noted in
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field, replace
 from typing import Any, Hashable
 
 from .certainty import THRESHOLD, combine_all
 from .facts import Fact
+from .trace_log import TraceLogger
 
 __all__ = ["Justification", "WorkingMemory", "SupportKey"]
 
-log = logging.getLogger("assistant.engine.facts")
+log = TraceLogger("assistant.engine.facts")
 
 SupportKey = tuple[str, tuple[int, ...], int]
 """(rule id, premise fact ids, action slot): one firing's support for one fact."""

@@ -96,6 +96,7 @@ class RuleBase:
                 index.setdefault(name, []).append(i)
         self._index = {name: tuple(ps) for name, ps in index.items()}
         self._leads_to: dict[str, frozenset[str]] = {}
+        self._referenced: dict[str, frozenset[str]] | None = None
 
     def get(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
@@ -105,8 +106,10 @@ class RuleBase:
         return self._index.get(name, ())
 
     def referenced_facts(self) -> dict[str, frozenset[str]]:
-        """For each rule id, the fact names it tests."""
-        return {r.id: r.referenced_facts() for r in self.rules}
+        """For each rule id, the fact names it tests (computed once: every consultation asks)."""
+        if self._referenced is None:
+            self._referenced = {r.id: r.referenced_facts() for r in self.rules}
+        return dict(self._referenced)
 
     def leads_to(self, rule_id: str) -> frozenset[str]:
         """Conclusion ids a rule reaches, directly or through facts other rules test."""

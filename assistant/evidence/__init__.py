@@ -15,7 +15,7 @@ from assistant.evidence.series import MetricSeries, Point, Reading, canonical_me
 
 __all__ = [
     "READERS", "Progress", "Reader", "Reading", "MetricSeries", "Point",
-    "canonical_metric", "read_attachment", "reader_for", "register",
+    "canonical_metric", "read_attachment", "reader_for", "readers", "register",
 ]
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
@@ -51,34 +51,45 @@ class Reader:
         raise NotImplementedError
 
 
-READERS: list[type[Reader]] = []
+_REGISTRY: list[type[Reader]] = []
+_complete = False
+_READER_MODULES = (  # registration order is sniff order: binary and specific formats first, any-text last
+    "tensorboard_events", "probe_report", "trainer_state", "deepspeed_config", "metrics_table", "nvidia_smi",
+    "package_list", "tool_config", "axolotl_config", "hf_args", "command_line", "traceback_paste",
+    "stdout_log", "wandb_run",
+)
 
 
 def register(cls: type[Reader]) -> type[Reader]:
     """Class decorator: append a reader to the registry (registration order = sniff order)."""
     if cls.kind not in KINDS:
         raise ValueError(f"reader {cls.__name__}: unknown kind {cls.kind!r}")
-    if any(r.name == cls.name for r in READERS):
+    if any(r.name == cls.name for r in _REGISTRY):
         raise ValueError(f"reader name {cls.name!r} registered twice")
-    READERS.append(cls)
+    _REGISTRY.append(cls)
     return cls
 
 
-# Registration order is sniff order: binary and specific formats first, any-text last.
-from assistant.evidence import (  # noqa: E402,F401  (imported for their @register)
-    tensorboard_events,
-    probe_report,
-    trainer_state,
-    deepspeed_config,
-    metrics_table,
-    nvidia_smi,
-    package_list,
-    tool_config,
-    axolotl_config,
-    hf_args,
-    command_line,
-    traceback_paste,
-    stdout_log,
-    wandb_run,
-)
+def readers() -> list[type[Reader]]:
+    """The registry, its reader modules imported on first use: a consultation without
+    attachments (a bare question) then never pays for the fourteen readers' imports."""
+    global _complete
+    if not _complete:
+        import importlib
+
+        for name in _READER_MODULES:
+            importlib.import_module(f"assistant.evidence.{name}")   # each registers itself
+        # A reader module imported on its own earlier (a bench, a test) registered out of turn.
+        rank = {name: i for i, name in enumerate(_READER_MODULES)}
+        _REGISTRY.sort(key=lambda cls: rank.get(cls.__module__.rsplit(".", 1)[-1], len(rank)))
+        _complete = True
+    return _REGISTRY
+
+
+def __getattr__(name: str) -> object:
+    if name == "READERS":   # the registry, complete
+        return readers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 from assistant.evidence._dispatch import read_attachment, reader_for  # noqa: E402

@@ -50,7 +50,7 @@ LABELS = {
     "total train batch size": "_total_batch",
     "total batch size": "_total_batch",
 }
-_PAIR = re.compile(rb"([A-Za-z][A-Za-z .&,()x\d]*?)\s*=\s*(\d[\d,]*(?:\.\d+)?)")
+_PAIR = re.compile(rb"([A-Za-z][A-Za-z .&,()x\d]*?)\s*=\s*(\d[\d,]{0,30}(?:\.\d{1,30})?)(?![\d,.])")
 _PARENS = re.compile(r"\([^)]*\)")
 
 

@@ -19,11 +19,17 @@ from __future__ import annotations
 import ast
 import operator
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from assistant.evidence._config_names import CALL_KINDS
 from assistant.evidence._translate import Setting, coerce_text
+
+# Text parsed here is an attachment: the compiler's SyntaxWarnings about it (`1if`, `"\d"`) are no one's
+# business, and must not be printed under the user's report.
+_FILENAME = "<attachment>"
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=re.escape(_FILENAME))
 
 __all__ = ["CallDump", "find_calls", "call_kind", "parse_python", "CALL_HINT"]
 
@@ -38,7 +44,8 @@ _PRINTED_END = re.compile(r"\n[ \t]*\)")
 _KEYWORD = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)\s*(.*)\Z", re.S)
 _ENUM_REPR = re.compile(r"<[A-Za-z_][\w.]*:\s*('[^']*'|\"[^\"]*\"|[-\w.]+)>")
 _ENUM_STR = re.compile(r"[A-Z][A-Za-z]*\.([A-Z][A-Z0-9_]*)")
-_CONSTANT = re.compile(r"^([A-Za-z_]\w*)\s*=\s*([^=\n#][^\n#]*?)\s*(?:#.*)?$", re.M)
+# The value ends at a non-space: a lazy value beside `\s*` would try every split of a run of spaces.
+_CONSTANT = re.compile(r"^([A-Za-z_]\w*)\s*=\s*([^=\n#\s](?:[^\n#]*[^\n#\s])?)\s*(?:#.*)?$", re.M)
 _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv,
@@ -85,7 +92,7 @@ def parse_python(text: str) -> ast.Module | None:
     if "\x00" in text:
         return None
     try:
-        return ast.parse(text)
+        return ast.parse(text, filename=_FILENAME)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
 
@@ -263,7 +270,7 @@ def _literal(text: str, bare_strings: bool = False) -> tuple[bool, Any]:
     if not t or len(t) > MAX_VALUE_CHARS:
         return False, None
     try:
-        return True, ast.literal_eval(t)
+        return True, ast.literal_eval(ast.parse(t, filename=_FILENAME, mode="eval"))
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         pass
     enum = _ENUM_STR.fullmatch(t)

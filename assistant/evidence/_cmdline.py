@@ -20,6 +20,8 @@ from assistant.evidence._translate import Setting, coerce_text, kind_of
 __all__ = ["Command", "parse_commands", "is_launch_line", "LAUNCH_HINT"]
 
 MAX_TOKENS = 5_000
+MAX_PIECE = 16 * 1024  # a longer physical line is no command someone typed (and shlex is quadratic in a word)
+MAX_VALUE = 4096  # a variable's value past this is not substituted (`B=$A$A$A...` would grow without bound)
 # A line that starts a training command (after an optional prompt and env assignments).
 _LAUNCH = re.compile(
     r"^(?:[$+>]\s+)?(?:[A-Za-z_]\w*=\S*\s+)*(?:(?:nohup|time|exec|env|uv\s+run)\s+)*"
@@ -68,10 +70,14 @@ def parse_commands(text: str) -> tuple[list[Command], list[str]]:
     variables: dict[str, str] = {}
     commands: list[Command] = []
     problems: list[str] = []
-    for line, logical, pieces in _logical_lines(text):
+    for line, logical, pieces in _logical_lines(text, problems):
         assign = _ASSIGN.match(logical)
         if assign and " " not in assign[2].strip().strip("'\""):
-            variables[assign[1]] = _unquote(_substitute(assign[2], variables))
+            value = _unquote(_substitute(assign[2], variables))
+            if len(value) <= MAX_VALUE:
+                variables[assign[1]] = value
+            else:
+                variables.pop(assign[1], None)
             continue
         if not is_launch_line(logical):
             continue
@@ -84,11 +90,15 @@ def parse_commands(text: str) -> tuple[list[Command], list[str]]:
 
 # -- shell text -> tokens -----------------------------------------------------------------------
 
-def _logical_lines(text: str) -> list[tuple[int, str, list[tuple[int, str]]]]:
-    """(first line, joined text, [(line, piece)]) with `\\` continuations joined and comments dropped."""
+def _logical_lines(text: str, problems: list[str]) -> list[tuple[int, str, list[tuple[int, str]]]]:
+    """(first line, joined text, [(line, piece)]) with `\\` continuations joined and comments dropped;
+    lines over MAX_PIECE characters are skipped with a problem noted."""
     out = []
     pieces: list[tuple[int, str]] = []
     for n, raw in enumerate(text.splitlines(), 1):
+        if len(raw) > MAX_PIECE:
+            problems.append(f"line {n}: longer than {MAX_PIECE // 1024} KB; skipped")
+            raw = ""
         body = raw.rstrip()
         cont = body.endswith("\\")
         body = _strip_comment(body[:-1] if cont else body)
@@ -104,10 +114,13 @@ def _logical_lines(text: str) -> list[tuple[int, str, list[tuple[int, str]]]]:
 
 def _strip_comment(line: str) -> str:
     """Drop a `# comment` that is outside quotes (a `#` inside a word, `data#500`, stays)."""
+    single = double = last = 0
     for m in _COMMENT.finditer(line):
-        before = line[:m.start()]
-        if before.count("'") % 2 == 0 and before.count('"') % 2 == 0:
-            return before
+        single += line.count("'", last, m.start())  # quotes counted once each: linear in the line
+        double += line.count('"', last, m.start())
+        last = m.start()
+        if single % 2 == 0 and double % 2 == 0:
+            return line[:last]
     return line
 
 
@@ -128,7 +141,11 @@ def _unquote(text: str) -> str:
 def _tokens(pieces: list[tuple[int, str]], variables: dict[str, str], problems: list[str]) -> list[_Token]:
     out: list[_Token] = []
     for line, piece in pieces:
-        piece = _REDIRECT.sub(" ", " " + _substitute(piece, variables))
+        piece = _substitute(piece, variables)
+        if len(piece) > MAX_PIECE:
+            problems.append(f"line {line}: longer than {MAX_PIECE // 1024} KB once variables are substituted; skipped")
+            continue
+        piece = _REDIRECT.sub(" ", " " + piece)
         lexer = shlex.shlex(piece, posix=True, punctuation_chars=True)
         lexer.whitespace_split, lexer.commenters = True, ""
         try:

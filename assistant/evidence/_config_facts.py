@@ -9,6 +9,7 @@ flags) and ``run.kind``. Also the YAML helpers the YAML readers share.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,11 @@ import yaml
 
 from assistant.engine.facts import Fact
 from assistant.errors import InputError
-from assistant.evidence._structured import construct, fact_key
+from assistant.evidence._structured import BadValue, construct, fact_key
 from assistant.evidence._text import source
 from assistant.evidence.deepspeed_config import DeepSpeedConfigReader, derived_from_dict, derived_from_name
 
-__all__ = ["ConfigEntry", "KNOWN_KEYS", "RENAMED", "ATTENTION_FLAGS", "RL_KINDS", "NUMBER_RE", "INT_RE", "config_facts",
+__all__ = ["ConfigEntry", "KNOWN_KEYS", "RENAMED", "ATTENTION_FLAGS", "RL_KINDS", "NUMBER_RE", "INT_RE", "config_entries", "config_facts", "number_of",
            "yaml_entries", "yaml_top_keys"]
 
 # Top-level keys of axolotl's config schema (src/axolotl/utils/schemas), the deprecated ones
@@ -88,8 +89,10 @@ RL_KINDS = {"grpo": "grpo", "gdpo": "grpo", "dpo": "dpo", "ipo": "dpo", "simpo":
 # Keys whose string values are names or paths, never numbers, even when they look like one.
 _NAME_SUFFIXES = ("model", "path", "dir", "name", "id", "token", "tokens", "template", "type", "project",
                   "entity", "revision", "file", "url", "host", "split", "mode", "strategy", "policy")
-NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-INT_RE = re.compile(r"[-+]?\d+")
+# Unambiguous (digits cannot be split two ways, so a failed match is linear) and bounded in length
+# (INT_RE stays within Python's 4,300-digit int conversion limit).
+NUMBER_RE = re.compile(r"[-+]?(?:\d{1,400}(?:\.\d{0,400})?|\.\d{1,400})(?:[eE][-+]?\d{1,400})?")
+INT_RE = re.compile(r"[-+]?\d{1,4300}")
 _YAML_KEY = re.compile(rb"^([A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]|$)", re.M)
 
 
@@ -107,10 +110,27 @@ def yaml_top_keys(head: bytes) -> set[str] | None:
     a log that happens to print `learning_rate: 2e-5`)."""
     if head.lstrip()[:1] in (b"{", b"["):
         return None
-    keys = {m.group(1).decode("ascii", "replace") for m in _YAML_KEY.finditer(head)}
     lines = [ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith(b"#")]
-    yamlish = sum(1 for ln in lines if ln[:1] in (b" ", b"\t", b"-") or _YAML_KEY.match(ln))
-    return keys if keys and yamlish >= 0.8 * len(lines) else None
+    allowed = 0.2 * len(lines)   # lines that are no YAML; a console log's head runs past this at once
+    other = 0
+    for ln in lines:
+        if not (ln[:1] in (b" ", b"\t", b"-") or _YAML_KEY.match(ln)):
+            other += 1
+            if other > allowed:
+                return None
+    keys = {m.group(1).decode("ascii", "replace") for m in _YAML_KEY.finditer(head)}
+    return keys or None
+
+
+def config_entries(node: yaml.MappingNode, path: Path) -> list[ConfigEntry]:
+    """Every entry of a config mapping; InputError naming the value no plain value can be built from."""
+    try:
+        return list(yaml_entries(node))
+    except BadValue as e:
+        raise InputError(str(path), str(e)) from None
+    except yaml.YAMLError as e:  # a `<<:` merge of something that is no mapping
+        problem = getattr(e, "problem", None) or "cannot be built"
+        raise InputError(str(path), f"bad YAML ({problem[:120]})") from None
 
 
 def yaml_entries(node: yaml.MappingNode, prefix: str = "") -> Iterator[ConfigEntry]:
@@ -174,11 +194,18 @@ def _coerce(key: str, value: Any) -> Any:
     if not isinstance(value, str) or key.rsplit(".", 1)[-1].endswith(_NAME_SUFFIXES):
         return value
     text = value.strip()
+    number = number_of(text)
+    return value if number is None else number
+
+
+def number_of(text: str) -> int | float | None:
+    """The number a config string spells (`2e-5`, `1000`), else None; `1e999` is none (it would be inf)."""
     if INT_RE.fullmatch(text):
         return int(text)
     if NUMBER_RE.fullmatch(text):
-        return float(text)
-    return value
+        number = float(text)
+        return number if math.isfinite(number) else None
+    return None
 
 
 def _derived(values: dict[str, ConfigEntry], path: Path, warnings: list[str]) -> list[Fact]:
@@ -214,15 +241,31 @@ def _derived(values: dict[str, ConfigEntry], path: Path, warnings: list[str]) ->
 def _deepspeed_named(value: str, config: Path, src: str, warnings: list[str]) -> list[Fact]:
     """Facts from a `deepspeed:` name or path; the JSON itself when it sits beside the config."""
     derived = derived_from_name(value)
-    json_path = Path(value) if Path(value).is_absolute() else config.parent / value
+    json_path = _beside(config, value)
     out: list[Fact] = []
-    if json_path.suffix.lower() == ".json" and json_path.is_file():
+    if json_path is not None:
         try:
             out = DeepSpeedConfigReader().read(json_path).facts
         except InputError as e:
             warnings.append(f"{config.name}: deepspeed config {value} not read ({e.problem})")
     known = {f.name for f in out}  # what the JSON says beats what its name suggests
     return out + [Fact(k, v, src) for k, v in derived.items() if k not in known]
+
+
+def _beside(config: Path, value: str) -> Path | None:
+    """The DeepSpeed JSON a `deepspeed:` value names, when it is a file in the config's folder (or below).
+
+    A path elsewhere is not followed: an uploaded config must not make a server read, and show the
+    leaves of, a JSON file of its own (`deepspeed: /home/bot/.config/...json`).
+    """
+    if not value.lower().endswith(".json") or "\0" in value:
+        return None
+    try:
+        folder = config.parent.resolve()
+        path = (folder / value).resolve()
+        return path if path.is_relative_to(folder) and path.is_file() else None
+    except (OSError, ValueError, RuntimeError):  # a name too long, a symlink loop
+        return None
 
 
 def _precision(get: Callable[[str], Any]) -> str | None:

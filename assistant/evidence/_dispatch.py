@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from assistant.errors import InputError
-from assistant.evidence import READERS, Progress, Reader
+from assistant.evidence import Progress, Reader, readers
 from assistant.evidence._input import HEAD_BYTES, check_file, read_head, size_text, text_status
 from assistant.evidence.series import Reading
 
@@ -28,7 +28,7 @@ def reader_for(head: bytes, path: Path) -> Reader | None:
 
 
 def _first(head: bytes, path: Path, binary: bool) -> Reader | None:
-    for cls in READERS:
+    for cls in readers():
         if cls.binary == binary and not cls.reads_directories:
             reader = cls()
             if reader.sniff(head, path):
@@ -71,7 +71,7 @@ def _read_file(path: Path, progress: Progress | None) -> list[Reading]:
 
 
 def _read_directory(path: Path, progress: Progress | None) -> list[Reading]:
-    for cls in READERS:
+    for cls in readers():
         if cls.reads_directories and cls().sniff(b"", path):
             return [cls().read(path, progress)]
     readings: list[Reading] = []

@@ -23,10 +23,39 @@ HEAD_CONFIG_BYTES = 1024 * 1024
 MIN_SETTINGS = 2  # fewer is a mention (`see TrainingArguments(output_dir=...)`), not a dump
 
 
+# Literals every match of CALL_HINT / LAUNCH_HINT holds: the hints are regexes CPython runs at a few
+# MB/s over a megabyte of head, while `bytes.find` of a literal runs at memory speed.
+_CALL_WORDS = (b"Arguments", b"Config", b"FastLanguageModel.", b"FastModel.")
+_LAUNCH_WORDS = (b"python", b"accelerate", b"torchrun", b"deepspeed", b"llamafactory-cli", b"lmf", b"swift", b"trl",
+                 b"axolotl", b"ray")
+
+
+def _has_call(head: bytes) -> bool:
+    """CALL_HINT.search(head), run only when one of its literals is there."""
+    return any(word in head for word in _CALL_WORDS) and CALL_HINT.search(head) is not None
+
+
+def _has_launch(head: bytes) -> bool:
+    """LAUNCH_HINT.search(head): a matching line holds one of its command words, so the pattern is
+    tried only from the start of the lines that do."""
+    tried: set[int] = set()
+    for word in _LAUNCH_WORDS:
+        at = head.find(word)
+        while at != -1:
+            start = head.rfind(b"\n", 0, at) + 1
+            if start not in tried:
+                tried.add(start)
+                if LAUNCH_HINT.match(head, start) is not None:
+                    return True
+            end = head.find(b"\n", at)
+            at = head.find(word, end) if end != -1 else -1   # the next line holding the word
+    return False
+
+
 def head_config_facts(path: Path, warnings: list[str]) -> list[Fact]:
     """config.* (and an RL run.kind) from the printed config calls and the launch command in the log's head."""
     head = read_head(path, HEAD_CONFIG_BYTES)
-    has_calls, has_command = CALL_HINT.search(head) is not None, LAUNCH_HINT.search(head) is not None
+    has_calls, has_command = _has_call(head), _has_launch(head)
     if not (has_calls or has_command):
         return []
     text = head.decode("utf-8", "replace")

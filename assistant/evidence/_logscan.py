@@ -29,15 +29,16 @@ from collections import deque
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
-from operator import itemgetter
+from operator import itemgetter, lt, not_
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from assistant.engine.facts import Fact
 from assistant.evidence._input import check_file, open_input
 from assistant.evidence._banners import BANNER_HINTS, find_banner
+from assistant.evidence._columnscan import parse_columns
 from assistant.evidence._records import (
-    EVAL, NONE, STEP_KEYS, SUMMARY, SWIFT_STEP_KEY, TRAIN, RunTracker, is_metric, preferred_fields, record_kind,
+    EVAL, NONE, STEP_KEYS, SUMMARY, SWIFT_STEP_KEY, TRAIN, RunTracker, as_step, is_metric, preferred_fields, record_kind,
 )
 from assistant.evidence._signatures import SignatureScan, load_signatures
 from assistant.evidence._textmetrics import TextRecord, find_records
@@ -49,6 +50,8 @@ __all__ = ["LogScanner", "scan_file", "parse_buffer", "parse_range", "exception_
 CHUNK_SIZE = 8 * 1024 * 1024
 MAX_CARRY = 4 * 1024 * 1024  # a "line" longer than this is processed without waiting for its end
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, starting worker processes costs more than it saves
+BULK_MIN_BYTES = 16 * 1024 * 1024  # files this big are parsed with numpy (`_bulkscan`); smaller ones never import it
+BULK_MIN_BUFFER = 256 * 1024  # a buffer smaller than this is parsed record by record anyway
 MAX_WORKERS = 4
 MAX_EXCEPTIONS = 20
 
@@ -63,8 +66,9 @@ _BAR_BYTES = b"0123456789 \t\r\n%|/[]<>:,.?#its" + bytes(range(0x88, 0x90)) + b"
 _EXC_HINT = re.compile(rb"(?:Error|Exception|Interrupt)\b")
 # A Python exception line: `torch.OutOfMemoryError: CUDA out of memory...`, `KeyError: 'x'`.
 _EXCEPTION_LINE = re.compile(
-    rb"((?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Za-z_][A-Za-z0-9_]*(?:Error|Exception|Interrupt))(?::[ \t]*(.*?))?[ \t]*")
-_MAX_STEPS = re.compile(rb"(?:Maximum number of steps set at|total_num_steps:?)\s*(\d[\d_,]*)")
+    rb"((?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Za-z_][A-Za-z0-9_]*(?:Error|Exception|Interrupt))(?::[ \t]*(.*\S)?)?[ \t]*")
+# (the message ends at a non-space: a lazy one before `[ \t]*` would be quadratic in a run of spaces)
+_MAX_STEPS = re.compile(rb"(?:Maximum number of steps set at|total_num_steps:?)\s*(\d[\d_,]{0,30})(?![\d_,])")
 _METRIC_HINT = re.compile(rb"""['"](?:loss|eval_loss|grad_norm|learning_rate|train_runtime)['"]\s*:""")
 _TRL_HINTS = ("entropy", "mean_token_accuracy", "num_tokens", "frac_reward_zero_std", "kl")
 _TRL_PREFIXES = ("rewards/", "completions/", "logps/", "logits/", "clip_ratio")
@@ -135,6 +139,16 @@ class Parsed:
     max_steps: list[tuple[int, int]] = field(default_factory=list)
     banner: list[tuple[str, int | float, int]] = field(default_factory=list)  # (fact name, value, line)
     text_records: list[TextRecord] = field(default_factory=list)  # verl, nanoGPT, tables, tqdm postfixes
+    # From the bulk path (`_bulkscan`): `order` and `lines` are numpy arrays and the bars before the
+    # records are two arrays, N and M (-1: none), instead of `bars`.
+    bar_n: Any = None
+    bar_m: Any = None
+
+    def bar_list(self) -> list[tuple[int, int] | None]:
+        """The bar before each record, as ``bars`` holds it."""
+        if self.bar_n is None:
+            return self.bars
+        return [(n, m) if n >= 0 else None for n, m in zip(self.bar_n.tolist(), self.bar_m.tolist())]
 
 
 def _layout(keys: tuple[bytes, ...], vals: Any) -> Layout:
@@ -183,14 +197,24 @@ def _last_bar(text: bytes) -> tuple[int, int] | None:
         return None
 
 
-def parse_buffer(buf: bytes) -> Parsed:
+def parse_buffer(buf: bytes, bulk: bool = False) -> Parsed:
     """Records, bars, signatures and exceptions of a buffer of complete lines.
 
+    ``bulk`` tries the numpy path first (`_bulkscan`, for big files: it imports numpy).
     The loop below runs once per logged dict of a multi-GB log, so it is written
     for speed: locals only, one C-level call per job, values converted per column.
     """
+    if bulk and len(buf) >= BULK_MIN_BUFFER:
+        from assistant.evidence._bulkscan import parse_bulk
+
+        parsed = parse_bulk(buf)
+        if parsed is not None:
+            return parsed
     pieces = _DICT_SPLIT.split(buf)
     newlines = [0, *accumulate(map(bytes.count, pieces, repeat(b"\n")))]  # before piece k: newlines[k]
+    parsed = parse_columns(buf, pieces, newlines)   # plain dicts: a column at a time
+    if parsed is not None:
+        return parsed
     # key tuple -> (part index, values getter, raw rows or None for non-records, values matcher)
     layouts: dict[tuple[bytes, ...], tuple[int, Callable[[Any], tuple], list | None, Callable]] = {}
     parts: list[Part] = []
@@ -270,28 +294,59 @@ def _no_match(body: bytes) -> None:
 
 
 def _values_pattern(keys: tuple[bytes, ...]) -> re.Pattern[bytes]:
-    """A regex matching a dict body with exactly these keys, capturing the values (quotes off)."""
-    fields = (b"""['"]%s['"]\\s*:\\s*['"]?([^,'"]*)['"]?""" % re.escape(k) for k in keys)
+    """A regex matching a dict body with exactly these keys, capturing the values (quotes off).
+
+    A value starts at a non-space: were the space after `:` matchable by both `\\s*` and the value,
+    a body that does not match would be tried in 2^keys ways (0.65 s for one 24-key ms-swift line).
+    """
+    fields = (b"""['"]%s['"]\\s*:\\s*['"]?([^,'"\\s][^,'"]*|)['"]?""" % re.escape(k) for k in keys)
     return re.compile(b", ".join(fields) + rb"\s*\Z")
 
 
 def _fill(part: Part, rows: list[tuple]) -> int:
     """Columns of floats from the raw rows; returns how many rows had no readable value."""
+    return _fill_columns(part, list(zip(*rows)) if rows else [], len(rows))
+
+
+def _floats(col: Any) -> array:
+    """A column of logged values as floats. Logs repeat values (a learning rate, an epoch, a memory
+    figure held for many steps, losses printed to 4 digits), and hashing a value costs a third of
+    converting it, so a long column is converted once per distinct value when that saves work.
+    The bulk path hands over columns already read (an array), or with a few values still text."""
+    if isinstance(col, array):
+        return col
+    if isinstance(col, list):   # from the bulk path: floats, and the few values it left as text
+        return array("d", map(_as_float, col))
+    if len(col) > 256:
+        table = dict.fromkeys(col)
+        if len(table) * 4 < len(col) * 3:
+            for raw in table:
+                table[raw] = float(raw)
+            return array("d", map(table.__getitem__, col))
+    return array("d", map(float, col))
+
+
+def _as_float(value: Any) -> float:
+    return value if isinstance(value, float) else float(value)
+
+
+def _fill_columns(part: Part, cols: list[Any], nrows: int) -> int:
+    """Columns of floats from raw columns (numeric ones, then the explicit step field); returns how
+    many rows had no readable value."""
     layout = part.layout
     n = len(layout.numeric)
-    cols = list(zip(*rows)) if rows else []
     part.steps_raw = list(cols[n]) if len(cols) > n else []
     bad_rows: set[int] = set()
     for col in cols[:n]:
         try:
-            part.columns.append(array("d", map(float, col)))
+            part.columns.append(_floats(col))
         except ValueError:
             values = [_number(v) for v in col]
             bad_rows.update(i for i, v in enumerate(values) if v is None)
             part.columns.append(values)
     unreadable = sum(1 for i in bad_rows if all(c[i] is None for c in part.columns))
     if layout.kind != SUMMARY and not n:
-        unreadable += len(rows)
+        unreadable += nrows
     return unreadable
 
 
@@ -305,11 +360,15 @@ def _scan_texts(parsed: Parsed, texts: list[bytes], text_lines: list[int]) -> No
     text = b"\n".join(texts[i] for i in keep)
     offsets = [0, *accumulate(len(texts[i]) + 1 for i in keep)][:-1]
 
+    def piece(o: int) -> tuple[bytes, int]:
+        """(its text, offset inside it) of an offset into ``text``."""
+        j = bisect_right(offsets, o) - 1
+        return texts[keep[j]], o - offsets[j]
+
     def where(o: int) -> tuple[bytes, int, int]:
         """(its text, offset inside it, line number) of an offset into ``text``."""
-        j = bisect_right(offsets, o) - 1
-        t, local = texts[keep[j]], o - offsets[j]
-        return t, local, text_lines[keep[j]] + t.count(b"\n", 0, local) + 1
+        t, local = piece(o)
+        return t, local, text_lines[keep[bisect_right(offsets, o) - 1]] + t.count(b"\n", 0, local) + 1
 
     line_of = _LineCounter(texts, keep, offsets, text_lines)
 
@@ -320,22 +379,26 @@ def _scan_texts(parsed: Parsed, texts: list[bytes], text_lines: list[int]) -> No
 
     scan.scan(text, locate)
     parsed.hits = scan.hits
-    seen: set[tuple[int, int]] = set()
     known: set[tuple[str, str]] = set()
+    # Hits come in offset order: a fragment is looked at once however many hits it holds, and line
+    # numbers are counted incrementally (a log repeating one traceback line must not be quadratic).
+    exc_line = _LineCounter(texts, keep, offsets, text_lines)
+    last: tuple[bytes | None, int] = (None, -1)
     for m in _EXC_HINT.finditer(text):
         if len(parsed.exceptions) >= MAX_EXCEPTIONS:
             break
-        t, local, line = where(m.start())
-        a, b = fragment_at(t, local)
-        if (id(t), a) in seen:
+        t, local = piece(m.start())
+        if t is last[0] and local < last[1]:
             continue
-        seen.add((id(t), a))
+        a, b = fragment_at(t, local)
+        last = (t, b)
         exc = exception_in(t[a:b])
         if exc is not None and exc not in known:
             known.add(exc)
-            parsed.exceptions.append((exc[0], exc[1], line, clean_text(t[a:b])))
+            parsed.exceptions.append((exc[0], exc[1], exc_line(m.start()), clean_text(t[a:b])))
+    steps_line = _LineCounter(texts, keep, offsets, text_lines)
     for m in _MAX_STEPS.finditer(text):
-        parsed.max_steps.append((int(m[1].replace(b"_", b"").replace(b",", b"")), where(m.start())[2]))
+        parsed.max_steps.append((int(m[1].replace(b"_", b"").replace(b",", b"")), steps_line(m.start())))
     if any(hint in text for hint in BANNER_HINTS):
         for name, value, line in find_banner(text, line_of):
             if name == "run.max_steps":
@@ -365,6 +428,13 @@ class _LineCounter:
         return self.text_lines[self.keep[j]] + count + 1
 
 
+def _typed(values: Any) -> array:
+    """A numpy integer array as an ``array('q')`` (one copy of the bytes, no Python ints)."""
+    out = array("q")
+    out.frombytes(values.astype("=i8").tobytes())
+    return out
+
+
 def _number(raw: bytes) -> float | None:
     try:
         return float(raw)
@@ -377,9 +447,10 @@ def _number(raw: bytes) -> float | None:
 class LogScanner:
     """Feed console bytes chunk by chunk (or parsed buffers); ``finish()`` adds the facts."""
 
-    def __init__(self, reading: Reading, name: str, total_bytes: int | None = None) -> None:
+    def __init__(self, reading: Reading, name: str, total_bytes: int | None = None, bulk: bool = False) -> None:
         self.reading = reading
         self.name = name
+        self.bulk = bulk  # parse buffers with numpy where they allow it (big files)
         self._total_bytes = total_bytes  # lets a new series size its buckets for the whole file
         self._bytes_seen = 0
         self.run = RunTracker(name)
@@ -410,18 +481,25 @@ class LogScanner:
             return
         cut = cut or len(buf)
         self._carry = buf[cut:]
-        self.add(parse_buffer(buf[:cut] if cut < len(buf) else buf))
+        self.add(parse_buffer(buf[:cut] if cut < len(buf) else buf, self.bulk))
 
     def finish(self) -> None:
         """Parse what is still carried and add the facts and warnings to the reading."""
         if self._carry:
-            self.add(parse_buffer(self._carry))
+            self.add(parse_buffer(self._carry, self.bulk))
             self._carry = b""
         self.reading.facts.extend(self.facts())
         self.reading.warnings.extend(self._warnings())
 
     def add(self, p: Parsed) -> None:
         """Fold one parsed buffer into the reading, in file order."""
+        done = self._add_by_bars(p)
+        if done is not None:
+            self._finish_buffer(p, *done)
+            return
+        if p.bar_n is not None:   # the loop below walks lists
+            p.bars, p.order, p.lines = p.bar_list(), array("i", p.order.tolist()), array("q", p.lines.tolist())
+            p.bar_n = p.bar_m = None
         base = self._line_base + 1
         parts = p.parts
         steps: list[list[int]] = [[] for _ in parts]
@@ -460,15 +538,74 @@ class LogScanner:
             steps[pi].append(step)
         self._finish_buffer(p, steps, last)
 
+    def _add_by_bars(self, p: Parsed) -> tuple[list[Any], int | None] | None:
+        """The steps of a buffer at once, when every training record carries a bar of the run's
+        total in rising order and no record names its step (HF/axolotl/TRL logs): the bars'
+        counters, other records the last training step, exactly what `add`'s loop gives (with a
+        few C-level checks instead of its branches per record). None when the buffer needs the loop."""
+        parts, run = p.parts, self.run
+        if any(part.layout.step_idx is not None or part.layout.swift_idx is not None for part in parts):
+            return None
+        kinds = [part.layout.kind for part in parts]
+        if p.bar_n is not None:
+            order, bar_n, bar_m = p.order.tolist(), p.bar_n.tolist(), p.bar_m.tolist()
+        else:
+            order = list(p.order)
+            bar_n = [-1 if b is None else b[0] for b in p.bars]
+            bar_m = [-1 if b is None else b[1] for b in p.bars]
+        if bar_n and bar_n[0] < 0 and self._bar_carry is not None:   # the bar printed before this buffer
+            bar_n[0], bar_m[0] = self._bar_carry
+        train = list(map([k == TRAIN for k in kinds].__getitem__, order))
+        tn, tm = list(compress(bar_n, train)), list(compress(bar_m, train))
+        last = run.last_step
+        if tn:
+            total = self._train_total if self._train_total is not None else tm[0]
+            if min(tn) < 0 or tm.count(total) != len(tm) or not all(map(lt, tn, tn[1:])) or \
+                    (last is not None and tn[0] <= last):
+                return None
+            if self._train_total is None:
+                self._train_total = total
+                run.note_max_steps(total, self._line_base + 1 + int(p.lines[train.index(True)]))
+            if len(tn) > 1:
+                self._interval = tn[-1] - tn[-2]
+            elif self._known_step is not None and tn[0] > self._known_step:
+                self._interval = tn[0] - self._known_step
+            self._known_step = tn[-1]
+        steps: list[list[int]] = [[] for _ in parts]
+        trains = [i for i, k in enumerate(kinds) if k == TRAIN]
+        if len(trains) > 1:   # two layouts of training records (rare): record by record
+            latest = last
+            for pi, n, is_train in zip(order, bar_n, train):
+                if is_train:
+                    latest = n
+                    steps[pi].append(n)
+                else:
+                    steps[pi].append(0 if kinds[pi] == SUMMARY else latest or 0)
+        else:   # the training steps at once; each other record (evals, a summary) takes the one before it
+            if trains:
+                steps[trains[0]] = tn
+            at = list(compress(range(len(order)), train))
+            for r in compress(range(len(order)), map(not_, train)):
+                pi, k = order[r], bisect_right(at, r) - 1
+                steps[pi].append(0 if kinds[pi] == SUMMARY else (bar_n[at[k]] if k >= 0 else last) or 0)
+        return [array("q", s) for s in steps], (tn[-1] if tn else last)
+
     def _finish_buffer(self, p: Parsed, steps: list[list[int]], last: int | None) -> None:
         base = self._line_base + 1
         self._bytes_seen += p.size
         run = self.run
-        records: list[list[int]] = [[] for _ in p.parts]  # record numbers of each part, in order
-        lines: list[list[int]] = [[] for _ in p.parts]
-        for n, (pi, nl) in enumerate(zip(p.order, p.lines)):
-            records[pi].append(n)
-            lines[pi].append(base + nl)
+        records: list[Any]  # record numbers of each part, in order
+        lines: list[Any]
+        if p.bar_n is not None:   # bulk parsed: numpy arrays
+            import numpy as np
+
+            records = [np.flatnonzero(p.order == pi) for pi in range(len(p.parts))]
+            lines = [_typed(p.lines[r] + base) for r in records]
+        else:
+            records, lines = [[] for _ in p.parts], [[] for _ in p.parts]
+            for n, (pi, nl) in enumerate(zip(p.order, p.lines)):
+                records[pi].append(n)
+                lines[pi].append(base + nl)
         owners: dict[str, list[tuple[int, int]]] = {}  # metric -> (part, column) holding it
         for pi, part in enumerate(p.parts):
             if not lines[pi]:
@@ -486,7 +623,7 @@ class LogScanner:
             if part.layout.swift_idx is not None:  # ms-swift's "9/547": steps done / max steps
                 self._swift = True
                 total = part.steps_raw[0].partition(b"/")[2].strip()
-                if total.isdigit():
+                if total.isdigit() and len(total) <= 18:
                     run.note_max_steps(int(total), lines[pi][0])
             epoch = self._epoch(part, len(steps[pi]) - 1)
             if kind == TRAIN and epoch and self._known_step == steps[pi][-1]:
@@ -499,7 +636,7 @@ class LogScanner:
                 merged = sorted((records[pi][r], steps[pi][r], v, lines[pi][r])
                                 for pi, c in holders for r, v in enumerate(p.parts[pi].columns[c]))
                 self._store(name, [m[1] for m in merged], [m[2] for m in merged], [m[3] for m in merged])
-        if p.order:
+        if len(p.order):
             train_last = [lines[pi][-1] for pi, part in enumerate(p.parts) if lines[pi] and part.layout.kind == TRAIN]
             if train_last:
                 run.last_step, run.last_line = last, max(train_last)
@@ -576,10 +713,9 @@ class LogScanner:
         layout = part.layout
         raw = part.steps_raw[row]
         if layout.step_idx is not None:
-            v = _number(raw)
-            return int(v) if v is not None and v == v else None
+            return as_step(_number(raw))  # None for nan, inf, or a step past int64
         done = raw.partition(b"/")[0].strip()
-        return int(done) if done.isdigit() else None
+        return as_step(int(done)) if done.isdigit() and len(done) <= 18 else None
 
     def _epoch(self, part: Part, row: int) -> float | None:
         col = part.layout.epoch_col
@@ -680,9 +816,15 @@ def scan_file(path: Path, reading: Reading, name: str, progress: Callable[[int, 
     on machines with several cores; 0 parses in this process.
     """
     total = check_file(path)
-    scanner = LogScanner(reading, name, total)
+    scanner = LogScanner(reading, name, total, bulk=total >= BULK_MIN_BYTES)
     if workers is None:
         workers = min(os.cpu_count() or 1, MAX_WORKERS) if total >= PARALLEL_MIN_BYTES else 0
+    if scanner.bulk and workers > 1:
+        # Imported before the workers fork, so each of them has numpy and the bulk path already
+        # (`_bulkscan` first: it asks for one BLAS thread before numpy loads).
+        import assistant.evidence._bulkscan  # noqa: F401
+        import assistant.evidence._bulknumbers  # noqa: F401
+        import numpy  # noqa: F401
     pool = _pool(workers) if workers > 1 else None
     if pool is None:
         with open_input(path) as f:
@@ -695,7 +837,7 @@ def scan_file(path: Path, reading: Reading, name: str, progress: Callable[[int, 
     else:
         ranges = [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)]
         with pool:
-            for parsed, end in _in_order(pool, str(path), ranges, window=2 * workers):
+            for parsed, end in _in_order(pool, str(path), ranges, window=2 * workers, bulk=scanner.bulk):
                 scanner.add(parsed)
                 if progress is not None:
                     progress(end, total)
@@ -722,11 +864,12 @@ def _pool(workers: int) -> Executor | None:
         return None
 
 
-def _in_order(pool: Executor, path: str, ranges: list[tuple[int, int]], window: int) -> Iterator[tuple[Parsed, int]]:
+def _in_order(pool: Executor, path: str, ranges: list[tuple[int, int]], window: int,
+              bulk: bool = False) -> Iterator[tuple[Parsed, int]]:
     """(parsed range, its end) in file order, with at most ``window`` ranges in flight."""
     pending: deque = deque()
     for start, end in ranges:
-        pending.append((pool.submit(parse_range, path, start, end), end))
+        pending.append((pool.submit(parse_range, path, start, end, bulk), end))
         if len(pending) >= window:
             future, done = pending.popleft()
             yield future.result(), done
@@ -735,7 +878,7 @@ def _in_order(pool: Executor, path: str, ranges: list[tuple[int, int]], window: 
         yield future.result(), done
 
 
-def parse_range(path: str, start: int, end: int) -> Parsed:
+def parse_range(path: str, start: int, end: int, bulk: bool = False) -> Parsed:
     """Parse the lines of ``path`` that start in [start, end) (run in a worker).
 
     Each worker reads its own range, so only the small parse results cross process
@@ -746,7 +889,7 @@ def parse_range(path: str, start: int, end: int) -> Parsed:
     with open(path, "rb") as f:
         a, b = _line_start(f, start), _line_start(f, end)
         f.seek(a)
-        return parse_buffer(f.read(b - a))
+        return parse_buffer(f.read(b - a), bulk)
 
 
 def _line_start(f: Any, pos: int) -> int:

@@ -7,6 +7,7 @@ the facts and series they produce agree whatever the format.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -16,8 +17,9 @@ from assistant.evidence.series import Reading, canonical_metric
 
 __all__ = [
     "TRAIN", "EVAL", "SUMMARY", "NONE", "STEP_KEYS", "SWIFT_STEP_KEY", "RunTracker",
-    "record_kind", "is_metric", "add_record", "as_number", "preferred_fields",
+    "record_kind", "is_metric", "add_record", "as_number", "as_step", "preferred_fields",
 ]
+MAX_STEP = 2 ** 62  # steps are stored as int64; a step past this is damage, not a run
 
 TRAIN, EVAL, SUMMARY, NONE = "train", "eval", "summary", "none"
 # Canonical names that mark a training-step record; a dict without any is not one.
@@ -64,17 +66,33 @@ def is_metric(kind: str, name: str) -> bool:
 
 
 def as_number(value: Any) -> float | None:
-    """A logged value as a float: numbers, and strings holding one ('1.2e-05', 'nan')."""
+    """A logged value as a float: numbers, and strings holding one ('1.2e-05', 'nan'); an integer
+    too large for a float is an infinity of its sign, as the float it was logged as would be."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, float):
+        return value
     if isinstance(value, (str, bytes)):
         try:
             return float(value)
         except ValueError:
             return None
     return None
+
+
+def as_step(value: Any) -> int | None:
+    """A step number: a finite integer well within int64 (what a series stores), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    step = int(value)
+    return step if -MAX_STEP < step < MAX_STEP else None
 
 
 @dataclass

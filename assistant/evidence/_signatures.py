@@ -34,6 +34,7 @@ from assistant.datafile import load_yaml_file
 from assistant.engine.facts import FACT_NAME_RE, Fact
 from assistant.errors import RuleError
 from assistant.evidence._text import source
+from assistant.lazyre import LazyPattern, compile_errors
 from assistant.paths import RULES_DIR
 
 __all__ = ["Signature", "SignatureScan", "load_signatures", "SIGNATURES_FILE"]
@@ -51,7 +52,7 @@ class Signature:
     """One compiled signature; ``contains`` holds lower-case literals (any of them must occur)."""
 
     fact: str
-    regex: re.Pattern[bytes]
+    regex: LazyPattern   # a bytes pattern, compiled the first time its literals are met
     contains: tuple[bytes, ...]
     count: bool
     gate: bytes | None = None  # a literal every one of ``contains`` holds: absent -> none of them is
@@ -89,13 +90,14 @@ def load_signatures(path: Path = SIGNATURES_FILE) -> tuple[Signature, ...]:
         pattern = entry["pattern"]
         text = "|".join(pattern) if isinstance(pattern, list) else str(pattern)
         flags = re.M if entry.get("case_sensitive") else re.M | re.I
-        try:
-            # `.*` makes each match run to the end of its line: one match per line, so the
-            # count is a count of lines.
-            regex = re.compile(f"(?:{text}).*".encode(), flags)
-        except re.error as e:
-            problems.append(f"{where} ({fact}): bad pattern: {e}")
+        # `.*` makes each match run to the end of its line: one match per line, so the
+        # count is a count of lines. Compiled on first use: most never meet their literals.
+        source_re = f"(?:{text}).*".encode()
+        error = compile_errors([(source_re, flags)]).get((source_re, flags))
+        if error is not None:
+            problems.append(f"{where} ({fact}): bad pattern: {error}")
             continue
+        regex = LazyPattern(source_re, None, flags)
         contains = entry.get("contains") or []
         contains = [contains] if isinstance(contains, str) else list(contains) if isinstance(contains, list) else [contains]
         if not all(isinstance(x, str) for x in contains):

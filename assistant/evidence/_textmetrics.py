@@ -18,16 +18,17 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Callable, Iterable, Iterator
 
+from assistant.evidence._records import as_step
 from assistant.evidence.series import canonical_metric
 
 __all__ = ["TextRecord", "find_records"]
 
-_VERL = re.compile(rb"step:(\d+) - ([^\r\n]*)")
-_NANOGPT_ITER = re.compile(rb"(?m)^iter (\d+): loss ([-+.\w]+)")
-_NANOGPT_EVAL = re.compile(rb"(?m)^step (\d+): train loss ([-+.\w]+), val loss ([-+.\w]+)")
-_PIPE_STEP = re.compile(rb"(?m)^step\s+(\d+)(?:/\d+)?\s*\|([^\r\n]*)")
+_VERL = re.compile(rb"step:(\d{1,18}) - ([^\r\n]*)")  # steps: at most 18 digits (int64; no digit-limit error)
+_NANOGPT_ITER = re.compile(rb"(?m)^iter (\d{1,18}): loss ([-+.\w]+)")
+_NANOGPT_EVAL = re.compile(rb"(?m)^step (\d{1,18}): train loss ([-+.\w]+), val loss ([-+.\w]+)")
+_PIPE_STEP = re.compile(rb"(?m)^step\s+(\d{1,18})(?:/\d+)?\s*\|([^\r\n]*)")
 _PIPE_PAIR = re.compile(rb"\s*([A-Za-z][\w/ ]*?):?\s+([-+]?(?:\d[\d.]*(?:e[-+]?\d+)?|nan|inf))\w*%?\s*$", re.I)
-_POSTFIX = re.compile(rb"\| *(\d+)/(\d+) \[[^\]\r\n]*?(?:it/s|s/it), ([^\]\r\n]*?=[^\]\r\n]*)\]")
+_POSTFIX = re.compile(rb"\| *(\d{1,18})/(\d{1,18}) \[[^\]\r\n]*?(?:it/s|s/it), ([^\]\r\n]*?=[^\]\r\n]*)\]")
 _HEADER = re.compile(rb"(?m)^[^\r\n]*Training Loss[^\r\n]*$")
 _SEPARATOR = re.compile(rb"^[\s|:\-+]+$")
 _WRAPPED = re.compile(rb"^(?:np\.float\d+|np\.int\d+|tensor)\((.*?)(?:,.*)?\)$")
@@ -176,7 +177,7 @@ def _tables(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
             count += 1  # a table without a Step column (HF's per-epoch eval table) counts its rows
             step = _number(values.pop("step", b"")) if "step" in values else count
             names_kept, numbers = _fields(((n.encode(), v) for n, v in values.items()), "table")
-            yield TextRecord("table", line_of(pos), int(step) if step is not None else None, names_kept, numbers)
+            yield TextRecord("table", line_of(pos), as_step(step), names_kept, numbers)  # None: nan, inf, past int64
             pos = end + 1
 
 

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from assistant.engine.facts import Fact
 from assistant.evidence._config_facts import (
-    ATTENTION_FLAGS, INT_RE, KNOWN_KEYS, NUMBER_RE, RENAMED, ConfigEntry, config_facts,
+    ATTENTION_FLAGS, KNOWN_KEYS, RENAMED, ConfigEntry, config_facts, number_of,
 )
 from assistant.evidence._config_names import KIND_LAYERS, KIND_MARKERS, RANK_MEANS_LORA, VALUES, lookup, value_entries
 from assistant.evidence._structured import fact_key
@@ -44,11 +44,8 @@ def coerce_text(text: str) -> Any:
         return low == "true"
     if low in ("none", "null", "~", ""):
         return None
-    if INT_RE.fullmatch(t):
-        return int(t)
-    if NUMBER_RE.fullmatch(t):
-        return float(t)
-    return t
+    number = number_of(t)
+    return t if number is None else number
 
 
 def kind_of(settings: Iterable[Setting]) -> str | None:

@@ -15,7 +15,7 @@ import yaml
 
 from assistant.errors import InputError
 from assistant.evidence import Progress, Reader, register
-from assistant.evidence._config_facts import KNOWN_KEYS, ConfigEntry, config_facts, yaml_entries, yaml_top_keys
+from assistant.evidence._config_facts import KNOWN_KEYS, ConfigEntry, config_entries, config_facts, yaml_top_keys
 from assistant.evidence._config_names import lookup
 from assistant.evidence._input import CONFIG_LIMIT, read_text
 from assistant.evidence._structured import compose_yaml
@@ -47,7 +47,7 @@ class AxolotlConfigReader(Reader):
             return reading
         if not isinstance(node, yaml.MappingNode):
             raise InputError(str(path), "YAML is not a mapping of config keys")
-        entries = list(yaml_entries(node))
+        entries = config_entries(node, path)
         if any(e.key in ("_wandb", "wandb_version") for e in entries):
             entries = _unwrap_wandb(entries)
         reading.facts.extend(config_facts(entries, path, reading.warnings))

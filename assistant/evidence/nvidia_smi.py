@@ -31,8 +31,9 @@ _GPU_ROW = re.compile(r"^\|\s+(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC)\s*\|\s*([0-9A-Fa
 _USE_ROW = re.compile(r"^\|\s*(?:N/A|\d+%)\s+(N/A|\d+)C\s.*?\|\s*(\d+)MiB\s*/\s*(\d+)MiB\s*\|\s*(N/A|\d+)%")
 _CSV_FIELDS = {"index", "name", "memory.total", "memory.used", "memory.free", "driver_version", "compute_cap",
                "temperature.gpu", "utilization.gpu"}
-_UNIT = re.compile(r"\s*\[[^\]]*\]\s*$")
+_UNIT = re.compile(r"\[[^\]]*\]$")
 _MIB = 1024
+MAX_ROW = 1024  # longer lines are no nvidia-smi row; the row patterns would backtrack over them
 
 
 @register
@@ -103,10 +104,10 @@ def _table(text: str) -> tuple[list[dict[str, Any]], int]:
     devices: list[dict[str, Any]] = []
     lines = text.splitlines()
     for n, line in enumerate(lines):
-        m = _GPU_ROW.match(line)
+        m = _GPU_ROW.match(line) if len(line) <= MAX_ROW else None
         if m is None:
             continue
-        use = _USE_ROW.match(lines[n + 1]) if n + 1 < len(lines) else None
+        use = _USE_ROW.match(lines[n + 1]) if n + 1 < len(lines) and len(lines[n + 1]) <= MAX_ROW else None
         temp = int(use[1]) if use and use[1] != "N/A" else None
         util = int(use[4]) if use and use[4] != "N/A" else None
         devices.append(_device(int(m[1]), m[2].strip(), float(use[3]) if use else None,
@@ -116,7 +117,9 @@ def _table(text: str) -> tuple[list[dict[str, Any]], int]:
 
 def _csv_header(line: str) -> list[str] | None:
     """Field names of a `--query-gpu --format=csv` header (`name, memory.total [MiB]`), else None."""
-    fields = [_UNIT.sub("", f).strip() for f in line.split(",")]
+    if len(line) > MAX_ROW:
+        return None
+    fields = [_UNIT.sub("", f.strip()).strip() for f in line.split(",")]
     return fields if len(fields) >= 2 and set(fields) <= _CSV_FIELDS and "name" in fields else None
 
 
@@ -126,12 +129,12 @@ def _csv(text: str) -> tuple[list[dict[str, Any]], str | None, int]:
     if fields is None:
         return [], None, 0
     devices, driver = [], None
-    for i, row in enumerate(csv.reader(lines[1:])):
+    for i, row in enumerate(csv.reader(line for line in lines[1:] if len(line) <= MAX_ROW and "\0" not in line)):
         values = dict(zip(fields, (_cell(c) for c in row)))
         if not values.get("name"):
             continue
         index, cc = values.get("index"), values.get("compute_cap")
-        devices.append(_device(int(index) if isinstance(index, float) else i, str(values["name"]),
+        devices.append(_device(_int(index) if _int(index) is not None else i, str(values["name"]),
                                _num(values.get("memory.total")), _num(values.get("memory.used")),
                                _num(values.get("memory.free")),
                                compute_capability=cc if isinstance(cc, float) else None,
@@ -143,7 +146,7 @@ def _csv(text: str) -> tuple[list[dict[str, Any]], str | None, int]:
 
 
 def _cell(cell: str) -> Any:
-    text = re.sub(r"\s*(?:MiB|%|W)$", "", cell.strip())
+    text = re.sub(r"(?:MiB|%|W)$", "", cell.strip()).rstrip()
     try:
         return float(text)
     except ValueError:
@@ -155,4 +158,4 @@ def _num(value: Any) -> float | None:
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, float) else None
+    return int(value) if isinstance(value, float) and abs(value) < 2 ** 53 else None

@@ -24,6 +24,7 @@ from assistant.evidence.series import Reading
 __all__ = ["PackageListReader", "listing_facts"]
 
 FULL_LISTING = 10  # a listing with this many packages lists them all: an absent one is missing
+MAX_LINE = 1024  # no listing line is longer; the line patterns would backtrack over a long run of spaces
 _ENV_MARKERS = ("- `transformers` version:", "- TRL version:", "- `llamafactory` version:",
                 "Collecting environment information", "Is debug build:", "Copy-and-paste the text below")
 _PREFIX = re.compile(r"^\[(?:pip\d?|conda)\]\s+")
@@ -57,7 +58,7 @@ class PackageListReader(Reader):
         text = head.decode("utf-8", "replace")
         if any(marker in text for marker in _ENV_MARKERS):
             return True
-        lines = [_PREFIX.sub("", ln.strip()) for ln in text.splitlines() if ln.strip()]
+        lines = [_PREFIX.sub("", ln.strip()) for ln in text.splitlines() if ln.strip() and len(ln) <= MAX_LINE]
         rows = [ln for ln in lines if _FREEZE.match(ln) or _ROW.match(ln)]
         if len(rows) < 3 or len(rows) + sum(1 for ln in lines if _HEADER.match(ln)) < 0.8 * len(lines):
             return False
@@ -82,6 +83,8 @@ def listing_facts(text: str, name: str) -> list[Fact]:
     gpu_line = 0
     lines = text.splitlines()
     for n, raw in enumerate(lines, 1):
+        if len(raw) > MAX_LINE:
+            continue
         line = _PREFIX.sub("", raw.strip())
         if line.lower().startswith("gpu models and configuration:"):  # collect_env; one GPU shares the line
             line = line.split(":", 1)[1].strip()

@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Iterator, Sequence
 
 from assistant.engine.facts import Fact
+from assistant.evidence._buckets import BULK_BUCKETS, joined, span, total_of
 
 __all__ = ["MetricSeries", "Point", "Reading", "canonical_metric"]
 
 DEFAULT_CAPACITY = 50_000
+_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63
 
 
 class Point(NamedTuple):
@@ -75,11 +77,18 @@ class MetricSeries:
             return
         if len(steps) != n or len(lines) != n:
             raise ValueError("steps, values and lines must have the same length")
+        (first_step, last_step), last_line = span(steps), span(lines)[1]
+        if not (_INT64_MIN < first_step and last_step < _INT64_MAX and last_line < _INT64_MAX):
+            keep = [i for i in range(n) if _INT64_MIN < steps[i] < _INT64_MAX and lines[i] < _INT64_MAX]
+            steps, values, lines = [steps[i] for i in keep], [values[i] for i in keep], [lines[i] for i in keep]
+            n = len(values)  # a damaged step number (past int64) cannot be stored: its point is dropped
+            if n == 0:
+                return
         if self.first is None:
             self.first = Point(int(steps[0]), float(values[0]), int(lines[0]))
         self._last = (int(steps[-1]), float(values[-1]), int(lines[-1]))
         self.count += n
-        total = sum(values)
+        total = total_of(values)
         if total - total == 0.0:  # every value finite (the common case): C-level min/max
             self._note_extremes(steps, values, lines, values)
         else:
@@ -96,13 +105,13 @@ class MetricSeries:
 
     def _note_extremes(self, steps: Sequence[int], values: Sequence[float], lines: Sequence[int],
                        finite: Sequence[float]) -> None:
-        lo, hi = min(finite), max(finite)
+        lo, hi = span(finite)
         if self.min is None or lo < self.min.value:
             i = values.index(lo)
-            self.min = Point(int(steps[i]), float(lo), int(lines[i]))
+            self.min = Point(int(steps[i]), float(values[i]), int(lines[i]))
         if self.max is None or hi > self.max.value:
             i = values.index(hi)
-            self.max = Point(int(steps[i]), float(hi), int(lines[i]))
+            self.max = Point(int(steps[i]), float(values[i]), int(lines[i]))
 
     def _keep(self, steps: Sequence[int], values: Sequence[float], lines: Sequence[int]) -> None:
         """Append raw points to the kept arrays, a bucket at a time once decimated."""
@@ -118,11 +127,22 @@ class MetricSeries:
             self._merge()
         ps, pv, pl = self._pending
         if pv:
-            steps, values, lines = ps + list(steps), pv + list(values), pl + list(lines)
+            steps, values, lines = joined(ps, steps), joined(pv, values), joined(pl, lines)
         i, n = 0, len(values)
         while n - i >= self._bucket:
             if len(self._values) >= self.capacity - 1:  # one slot stays free for the pending bucket
                 self._merge()
+                continue
+            whole = min((n - i) // self._bucket, self.capacity - 1 - len(self._values))
+            if whole >= BULK_BUCKETS:  # many buckets: chosen at once (numpy), the same points
+                from assistant.evidence._buckets import kept_points
+
+                j = i + whole * self._bucket
+                picks = [i + k for k in kept_points(values[i:j], self._bucket, self._centre)]
+                self._steps.extend([steps[k] for k in picks])
+                self._values.extend([values[k] for k in picks])
+                self._lines.extend([lines[k] for k in picks])
+                i = j
                 continue
             j = i + self._bucket
             k = i + _most_extreme(values[i:j], self._centre)
@@ -176,12 +196,20 @@ class MetricSeries:
         return len(self._values) + (1 if self._pending[1] else 0)
 
     def __iter__(self) -> Iterator[Point]:
-        for s, v, ln in zip(self._steps, self._values, self._lines):
-            yield Point(s, v, ln)
+        yield from map(Point._make, zip(self._steps, self._values, self._lines))  # C-level: 50k points a series
         ps, pv, pl = self._pending
         if pv:
             k = _most_extreme(pv, self._centre)
             yield Point(ps[k], pv[k], pl[k])
+
+    def columns(self) -> tuple[Sequence[int], Sequence[float], Sequence[int]]:
+        """The kept points as three parallel columns (steps, values, lines), as iteration yields
+        them, without making a Point per point (detectors read tens of thousands)."""
+        ps, pv, pl = self._pending
+        if not pv:
+            return self._steps, self._values, self._lines
+        k = _most_extreme(pv, self._centre)
+        return self._steps + array("q", [ps[k]]), self._values + array("d", [pv[k]]), self._lines + array("q", [pl[k]])
 
     @property
     def steps(self) -> list[int]:

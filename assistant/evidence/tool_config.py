@@ -20,7 +20,7 @@ from assistant.evidence import Progress, Reader, register
 from assistant.evidence._input import CONFIG_LIMIT, read_text
 from assistant.evidence._structured import compose_yaml, flatten_json, load_json_object
 from assistant.evidence._translate import Setting, kind_of, settings_facts
-from assistant.evidence._config_facts import yaml_entries, yaml_top_keys
+from assistant.evidence._config_facts import config_entries, yaml_top_keys
 from assistant.evidence.series import Reading
 
 __all__ = ["ToolConfigReader", "tool_of"]
@@ -83,7 +83,7 @@ def _yaml_settings(text: str, path: Path) -> list[Setting]:
         return []
     if not isinstance(node, yaml.MappingNode):
         raise InputError(str(path), "YAML is not a mapping of config keys")
-    return [Setting(e.key, e.value, e.line) for e in yaml_entries(node)]
+    return [Setting(e.key, e.value, e.line) for e in config_entries(node, path)]
 
 
 def _json_settings(text: str, path: Path) -> list[Setting]:

@@ -10,7 +10,27 @@ package's import is cheap; `openai` loads only when a call is made.
 """
 from __future__ import annotations
 
-from assistant.llm.answer import AnswerStream, phrase_report, prompt_passages
+from typing import Any
+
 from assistant.llm.settings import LLMSettings
 
 __all__ = ["AnswerStream", "LLMSettings", "phrase_report", "prompt_passages"]
+
+
+def phrase_report(report: Any, settings: LLMSettings | None = None) -> None:
+    """Set report.answer from the LLM when one is configured; otherwise leave the templated answer.
+    The prompt, client and validation modules load only when an endpoint is configured."""
+    settings = settings or LLMSettings.load()
+    if settings is None:
+        return
+    from assistant.llm.answer import phrase_report as phrase
+
+    phrase(report, settings)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("AnswerStream", "prompt_passages"):
+        from assistant.llm import answer
+
+        return getattr(answer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

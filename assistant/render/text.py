@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-import yaml
-
 from assistant.redact import redact
 from assistant.report import Report
 
@@ -41,6 +39,8 @@ def render_text(report: Report, max_diagnoses: int = 6) -> str:
         for i, f in enumerate(d.fixes[:3]):
             out += _wrap("fix:" if i == 0 else "", f.text)
             if f.config_patch:
+                import yaml  # lazy: only a report with a config patch needs it
+
                 patch = yaml.safe_dump(f.config_patch, default_flow_style=False, sort_keys=False).rstrip()
                 out += [" " * 15 + ln for ln in patch.splitlines()]
             if f.command:

@@ -14,13 +14,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from assistant.knowledge import Section, parse_markdown
 
-__all__ = ["Chunk", "SUFFIXES", "chunk_text", "chunk_file", "plain"]
+__all__ = ["Chunk", "SUFFIXES", "INDEX_VERSION", "chunk_text", "chunk_file", "plain", "lexical_text", "dense_text"]
 
 SUFFIXES = (".md", ".qmd", ".markdown")
+INDEX_VERSION = "2"   # in the indexes' content hashes: bump it when chunking, tokenising or the indexed text changes
 WINDOW_WORDS = 160         # a window's target size; paragraphs are never cut
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _HEADING_ATTRS = re.compile(r"^(#{1,6}\s+.*?)\s*\{[#.][^}]*\}\s*$")
@@ -48,6 +47,8 @@ def _quarto_to_markdown(text: str) -> str:
     """Front matter title -> H1; heading attributes and callout fences dropped (outside code)."""
     lines = text.splitlines()
     if lines and lines[0].strip() == "---":
+        import yaml  # lazy: only Quarto front matter needs it
+
         end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
         if end is not None:
             try:
@@ -118,3 +119,16 @@ def chunk_text(text: str, stem: str, source: str, origin: str) -> list[Chunk]:
 
 def chunk_file(path: Path, source: str, origin: str) -> list[Chunk]:
     return chunk_text(path.read_text(encoding="utf-8", errors="replace"), path.stem, source, origin)
+
+
+def lexical_text(c: Chunk) -> str:
+    """What BM25 indexes of a chunk. The section's own heading twice: it names what the section
+    is about, so its words weigh more. Not the parent headings: every section of a document shares
+    them, so for BM25 they are noise that lets a generic word ("training") match a whole document."""
+    title = c.heading_path.rsplit(" › ", 1)[-1]
+    return f"{title}\n{title}\n{plain(c.text)}"
+
+
+def dense_text(c: Chunk) -> str:
+    """What the embedding model reads of a chunk: the full heading path, then the text."""
+    return f"{c.heading_path}\n{plain(c.text)}"

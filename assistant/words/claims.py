@@ -21,6 +21,7 @@ from typing import Iterator
 from assistant.datafile import load_yaml_file
 from assistant.detectors._base import SIGNED_LOSS_KINDS
 from assistant.engine.facts import Fact
+from assistant.lazyre import LazyPattern, literal_needs
 from assistant.paths import RULES_DIR
 
 __all__ = ["Claim", "read_claims", "claim_facts", "facts_from_claims"]
@@ -50,17 +51,19 @@ _PRE_WORDS = 3
 
 @dataclass(frozen=True)
 class _Vocabulary:
-    metrics: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
-    shapes: dict[str, re.Pattern[str]]
-    negation: re.Pattern[str]
+    metrics: tuple[tuple[str, tuple[LazyPattern, ...]], ...]
+    shapes: dict[str, LazyPattern]
+    negation: LazyPattern
 
 
 @lru_cache(maxsize=2)
 def _vocabulary(path: Path = RULES_DIR / "claims.yaml") -> _Vocabulary:
     data = load_yaml_file(path) or {}
-    metrics = tuple((name, tuple(re.compile(p) for p in pats)) for name, pats in data["metrics"].items())
-    shapes = {name: re.compile("|".join(f"(?:{p})" for p in pats)) for name, pats in data["shapes"].items()}
-    return _Vocabulary(metrics, shapes, re.compile("|".join(f"(?:{p})" for p in data["negation"])))
+    # Compiled on first use, metric names only when a sentence holds a literal they need (`LazyPattern`).
+    literals = literal_needs(p for pats in data["metrics"].values() for p in pats)
+    metrics = tuple((name, tuple(LazyPattern(p, literals[p]) for p in pats)) for name, pats in data["metrics"].items())
+    shapes = {name: LazyPattern("|".join(f"(?:{p})" for p in pats)) for name, pats in data["shapes"].items()}
+    return _Vocabulary(metrics, shapes, LazyPattern("|".join(f"(?:{p})" for p in data["negation"])))
 
 
 @dataclass

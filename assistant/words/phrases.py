@@ -15,6 +15,7 @@ from pathlib import Path
 from assistant.datafile import load_yaml_file
 
 from assistant.engine.facts import Fact
+from assistant.lazyre import LazyPattern, literal_needs
 from assistant.paths import RULES_DIR
 
 __all__ = ["Phrase", "context_facts", "load_phrases", "phrase_facts", "normalise"]
@@ -26,9 +27,9 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 @dataclass(frozen=True)
 class Phrase:
     fact: str
-    patterns: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[LazyPattern, ...] = ()
     keywords: tuple[tuple[str, ...], ...] = ()
-    unless: tuple[re.Pattern[str], ...] = ()
+    unless: tuple[LazyPattern, ...] = ()
     requires: tuple[str, ...] = ()
     window: int = 8
     context: bool = False  # words about the setup, not a symptom
@@ -82,14 +83,18 @@ def _keywords_hit(groups: tuple[tuple[str, ...], ...], text: _Text, window: int)
 
 @lru_cache(maxsize=2)
 def load_phrases(path: Path = RULES_DIR / "phrases.yaml") -> tuple[Phrase, ...]:
+    """The phrase table. Its ~500 regexes are compiled only when a question holds a literal
+    they need (`LazyPattern`): compiling them all cost a tenth of a second per `ask`."""
     data = load_yaml_file(path) or {}
+    entries = data.get("phrases", [])
+    literals = literal_needs(p for e in entries for p in [*e.get("patterns", []), *e.get("unless", [])])
     out = []
-    for entry in data.get("phrases", []):
+    for entry in entries:
         out.append(Phrase(
             fact=entry["fact"],
-            patterns=tuple(re.compile(p) for p in entry.get("patterns", [])),
+            patterns=tuple(LazyPattern(p, literals[p]) for p in entry.get("patterns", [])),
             keywords=tuple(tuple(k.lower() for k in group) for group in entry.get("keywords", [])),
-            unless=tuple(re.compile(p) for p in entry.get("unless", [])),
+            unless=tuple(LazyPattern(p, literals[p]) for p in entry.get("unless", [])),
             requires=tuple(entry.get("requires", [])),
             window=int(entry.get("window", 8)),
             context=bool(entry.get("context", False)),
@@ -104,9 +109,19 @@ def context_facts() -> frozenset[str]:
 
 def phrase_facts(question: str, phrases: tuple[Phrase, ...] | None = None) -> list[Fact]:
     """Symptom facts named in the question, each with the words that matched."""
+    if phrases is None:   # the words layer reads one question several times (kind, context, symptoms)
+        return list(_table_facts(question))
+    return _phrase_facts(question, phrases)
+
+
+@lru_cache(maxsize=64)
+def _table_facts(question: str) -> tuple[Fact, ...]:
+    return tuple(_phrase_facts(question, load_phrases()))
+
+
+def _phrase_facts(question: str, phrases: tuple[Phrase, ...]) -> list[Fact]:
     if not question.strip():
         return []
-    phrases = load_phrases() if phrases is None else phrases
     text = _Text(normalise(question))
     text.tokens = _tokens(text.norm)
     found: dict[str, str] = {}

@@ -71,15 +71,13 @@ def build_vectors(meanings: Meanings, target: Path) -> Any:
     import numpy as np
 
     from assistant.retrieval.embedder import load_embedder
+    from assistant.retrieval.shipped import save_arrays
 
     embedder = load_embedder()
     if embedder is None:
         return None
     vectors = embedder.embed(list(meanings.texts)).astype(np.float16)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp.npz")
-    np.savez(tmp, vectors=vectors, digest=np.array(meanings.digest))
-    tmp.replace(target)
+    save_arrays(target, meanings.digest, vectors=vectors)
     return vectors
 
 
@@ -87,13 +85,13 @@ def _vectors(meanings: Meanings) -> Any:
     """The shipped vectors when they match the meanings file, else ones built once in the cache."""
     import numpy as np
 
-    for path in (VECTORS, cache_dir() / f"meanings-{meanings.digest}.npz"):
-        if path.is_file():
-            with np.load(path) as data:
-                if str(data["digest"]) == meanings.digest and len(data["vectors"]) == len(meanings.texts):
-                    return data["vectors"].astype(np.float32)
-    built = build_vectors(meanings, cache_dir() / f"meanings-{meanings.digest}.npz")
-    return None if built is None else built.astype(np.float32)
+    from assistant.retrieval.shipped import find_or_build
+
+    data = find_or_build(VECTORS, cache_dir() / f"meanings-{meanings.digest}.npz", meanings.digest,
+                         lambda target: build_vectors(meanings, target) is not None)
+    if data is None or len(data["vectors"]) != len(meanings.texts):
+        return None
+    return data["vectors"].astype(np.float32)
 
 
 def semantic_facts(question: str, exclude: Sequence[str] = ()) -> list[Fact]:

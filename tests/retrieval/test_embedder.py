@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 
 def test_vectors_are_unit_length_384_d(minilm) -> None:
@@ -32,3 +33,35 @@ def test_weights_are_found_without_importing_the_package(minilm) -> None:
             "print('BAD', bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "BAD []" in out.stdout, out.stderr
+
+
+def test_a_repeated_query_is_answered_from_the_vector_cache(user_dirs, minilm, monkeypatch) -> None:
+    """The second time a text is embedded no weights or tokenizer are touched, and the vector is the same."""
+    first = type(minilm)(minilm.folder).embed(["why does my reward stay flat?"])
+    again = type(minilm)(minilm.folder)      # as in a new process: nothing loaded yet
+    monkeypatch.setattr(type(again), "w", property(lambda self: pytest.fail("weights loaded for a cached text")))
+    monkeypatch.setattr(type(again), "tokenizer", property(lambda self: pytest.fail("tokenizer loaded")))
+    assert np.array_equal(again.embed(["why does my reward stay flat?"]), first)
+
+
+def test_bulk_embedding_is_not_cached(user_dirs, minilm) -> None:
+    embedder = type(minilm)(minilm.folder)
+    embedder.embed([f"passage number {i}" for i in range(20)])
+    assert not embedder.cache.folder.exists() or not list(embedder.cache.folder.glob("*.f32"))
+    embedder.embed(["one query"])
+    assert len(list(embedder.cache.folder.glob("*.f32"))) == 1
+
+
+def test_weights_are_mapped_from_one_prepared_file(user_dirs, minilm) -> None:
+    """The prepared copy is built once in the cache and then mapped, not copied, by each process."""
+    from assistant.retrieval import _weights
+
+    fresh = _weights.prepared_weights(minilm.folder, minilm.layers)      # builds the cache file
+    files = list((user_dirs / "cache" / "embedder").glob("minilm-*.npy"))
+    assert len(files) == 1
+    mapped = _weights.prepared_weights(minilm.folder, minilm.layers)     # maps it
+    qkv = mapped["encoder.layer.0.qkv.weight"]
+    assert not qkv.flags.writeable and qkv.flags.c_contiguous and qkv.ctypes.data % 64 == 0
+    assert all(np.array_equal(fresh[k], mapped[k]) for k in fresh)
+    v = type(minilm)(minilm.folder).embed(["grad_norm spikes"], cache=False)
+    assert np.abs(v - minilm.embed(["grad_norm spikes"], cache=False)).max() < 1e-6

@@ -1,0 +1,68 @@
+"""Arithmetic of a metric series on long batches (numpy), for the readers of big logs.
+
+A multi-GB log feeds a `MetricSeries` batches of tens of thousands of points per
+metric. The series' own code walks them with builtins (`min`, `max`, `sum`) and, past
+its capacity, keeps one point per bucket of raw points chosen bucket by bucket:
+a few Python steps per point, which were the largest cost of reading such a log.
+These helpers give the same answers for a whole batch in a few vectorised passes.
+They use numpy only when it is already imported (the bulk log path imports it) and
+the batch is long, so a small log never pays for numpy.
+"""
+from __future__ import annotations
+
+import sys
+from array import array
+from typing import Any, Sequence
+
+__all__ = ["kept_points", "span", "total_of", "joined", "BULK_BUCKETS"]
+
+BULK_BUCKETS = 64     # fewer whole buckets than this are chosen one by one
+_LONG = 4096          # batches shorter than this use the builtins
+
+
+def _numpy(seq: Any) -> Any:
+    """A zero-copy numpy view of a long typed array, when numpy is loaded; else None."""
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(seq, array) or len(seq) < _LONG or seq.typecode not in "dq":
+        return None
+    return np.frombuffer(seq, dtype=np.float64 if seq.typecode == "d" else np.int64)
+
+
+def span(seq: Sequence[Any]) -> tuple[Any, Any]:
+    """(min, max) of a non-empty sequence; for floats, only of finite values' batches."""
+    view = _numpy(seq)
+    if view is None:
+        return min(seq), max(seq)
+    lo, hi = view.min(), view.max()
+    return (float(lo), float(hi)) if view.dtype.kind == "f" else (int(lo), int(hi))
+
+
+def total_of(values: Sequence[float]) -> float:
+    """A sum of the values, used only to tell whether they are all finite (finite iff `total - total == 0`)."""
+    view = _numpy(values)
+    if view is None:
+        return sum(values)
+    return 0.0 if bool(view.size) and bool(sys.modules["numpy"].isfinite(view).all()) else float("nan")
+
+
+def joined(head: list[Any], tail: Sequence[Any]) -> Sequence[Any]:
+    """`head + tail` keeping a typed array typed (and so cheap for the helpers above)."""
+    if isinstance(tail, array):
+        return array(tail.typecode, head) + tail
+    return head + list(tail)
+
+
+def kept_points(values: Sequence[float], bucket: int, centre: float) -> list[int]:
+    """Index in `values` of the point each whole bucket keeps, in order: the first non-finite
+    value of the bucket, else its max or min, whichever is farther from `centre` (the max on a
+    tie), at its first occurrence: exactly `series._most_extreme` per bucket."""
+    import numpy as np
+
+    whole = len(values) // bucket
+    v = (np.frombuffer(values, dtype=np.float64) if isinstance(values, array) and values.typecode == "d"
+         else np.asarray(values, dtype=np.float64))[:whole * bucket].reshape(whole, bucket)
+    bad = ~np.isfinite(v)
+    hi, lo = v.max(1), v.min(1)
+    target = np.where(hi - centre >= centre - lo, hi, lo)
+    pick = np.where(bad.any(1), bad.argmax(1), (v == target[:, None]).argmax(1))
+    return (np.arange(whole) * bucket + pick).tolist()

@@ -1,0 +1,253 @@
+"""The metric dicts of a big buffer parsed in bulk with numpy: the fast path of `_logscan.parse_buffer`.
+
+`parse_buffer` walks a buffer record by record; even at a few C-level calls per
+record that is ~15 µs per logged step, a quarter of a second per 8 MB of a
+training log. Here the structure of the whole buffer is found with numpy in a
+handful of vectorised passes, and Python objects are made only for the values:
+
+* record starts (`{` then a quote), their closing `}`, the line breaks and the
+  tqdm bars' `| ` are located once each (`flatnonzero` over the buffer);
+* the line of a record and the last bar before it are `searchsorted` lookups; a
+  bar's `N/M` is read from a fixed window of bytes as digits, for every record at once;
+* all record bodies are cut out with one mask, quotes dropped, and split into
+  fields by one `bytes.split`; records of one layout are grouped by a cheap
+  signature (field count, first bytes) and their columns gathered with
+  `itemgetter`; each group's keys are checked to be the layout's keys on every row;
+* only the text between records that is more than progress bars is materialised,
+  for the signature and exception scan shared with the per-record path.
+
+Whatever does not fit this mould (a dict cut by a line break, nested or unclosed
+braces, colours inside a dict, values holding `, `, a dict that is not a metrics
+record) makes `parse_bulk` return None and the buffer takes the per-record path,
+so both paths yield the same `Parsed` (tests compare them on generated logs).
+numpy is imported here only: small logs never reach this module.
+"""
+from __future__ import annotations
+
+from itertools import compress, repeat
+from typing import Any
+
+from assistant.blas import one_blas_thread
+
+one_blas_thread()   # before numpy: the scan does no linear algebra
+
+__all__ = ["parse_bulk", "MIN_RECORDS"]
+
+MIN_RECORDS = 512   # below this the per-record path costs less than numpy's fixed overheads
+
+
+def _counters(w: Any, slash: Any, j: Any) -> tuple[Any, Any, Any]:
+    """N and M of `N/M` for every row of `w` (the bytes after `| `; `slash` and `j` are the
+    positions of `/` and ` [` in it), and which rows hold nothing but 1-18 digits on each side
+    (the others are left to Python's `int`)."""
+    import numpy as np
+
+    n = len(w)
+    nv, mv = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    plain = (slash > 0) & (j > slash + 1) & (j <= w.shape[1])
+    for c in range(min(int(j.max(initial=0)), w.shape[1])):
+        d = w[:, c] - np.uint8(48)
+        digit = d < 10
+        left, right = c < slash, (c > slash) & (c < j)
+        plain &= digit | ~(left | right)
+        nv = np.where(left, nv * 10 + d, nv)
+        mv = np.where(right, mv * 10 + d, mv)
+    return nv, mv, plain
+
+
+def _next_at(positions: Any, at: Any) -> Any:
+    """The first of the sorted `positions` at or after each of `at` (a huge number where none)."""
+    import numpy as np
+
+    k = np.searchsorted(positions, at)
+    return np.where(k < len(positions), positions[np.minimum(k, len(positions) - 1)], 2 ** 62) \
+        if len(positions) else np.full(len(at), 2 ** 62)
+
+
+def _bars(a: Any, buf: bytes, gap_lo: Any, gap_hi: Any) -> tuple[Any, Any]:
+    """(N, M) of the last iteration bar in each gap [gap_lo, gap_hi), -1 where there is none:
+    `_logscan._last_bar` for every gap at once. From the gap's last `| `: the first ` [` must end
+    within 48 bytes, `it` must follow within 64 bytes of it, and `N/M` lies between. Each
+    landmark is found with one pass over the buffer and a sorted lookup per gap."""
+    import numpy as np
+
+    from assistant.evidence._logscan import _last_bar
+
+    n = len(gap_lo)
+    out_n, out_m = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    pipes = np.flatnonzero((a[:-1] == 124) & (a[1:] == 32))            # `| `
+    k = np.searchsorted(pipes, gap_hi) - 1
+    pos = pipes[np.maximum(k, 0)] if len(pipes) else np.zeros(n, dtype=np.int64)
+    rows = np.flatnonzero((k >= 0) & (pos >= gap_lo))
+    if not len(rows):
+        return out_n, out_m
+    i, end = pos[rows], gap_hi[rows]
+    opens = np.flatnonzero((a[:-1] == 32) & (a[1:] == 91))             # ` [`
+    j = _next_at(opens, i) - i                                          # relative to `| `
+    ok = (j + 2 <= 48) & (i + j + 2 <= end)
+    its = np.flatnonzero((a[:-1] == 105) & (a[1:] == 116))              # `it`
+    t = _next_at(its, i + j)
+    ok &= (t + 2 <= i + j + 64) & (t + 2 <= end)
+    slashes = np.flatnonzero(a == 47)
+    slash = _next_at(slashes, i + 2) - i
+    has_slash = slash < j
+    w = a[np.minimum(i[:, None] + np.arange(2, 24), len(a) - 1)]        # the counter's bytes
+    nv, mv, plain = _counters(w, slash - 2, np.where(ok, j - 2, 0))
+    plain &= ok & has_slash
+    out_n[rows[plain]], out_m[rows[plain]] = nv[plain], mv[plain]
+    for r in rows[ok & ~plain].tolist():   # spaces or `_` in the counter: Python's int() decides, as before
+        bar = _last_bar(buf[int(pos[r]):int(gap_hi[r])])
+        if bar is not None:
+            out_n[r], out_m[r] = bar
+    return out_n, out_m
+
+
+def _records(b: Any) -> tuple[Any, Any, Any] | None:
+    """For the joined bodies `b` (`k: v, k: v}` per record): the position of every colon
+    separator, the end of the value after it, and the first colon of each record; None when a
+    record is not `key: value` pairs separated by `, ` (a value holding `, ` or `: `)."""
+    import numpy as np
+
+    stop = np.flatnonzero(b == 125)                                     # each record's `}`
+    seps = np.flatnonzero(((b[:-1] == 58) | (b[:-1] == 44)) & (b[1:] == 32))
+    count = np.diff(np.concatenate(([0], np.searchsorted(seps, stop))))  # separators per record
+    if (count % 2 != 1).any():
+        return None
+    record = np.repeat(np.arange(len(stop)), count)
+    first = np.concatenate(([0], np.cumsum(count)[:-1]))
+    rank = np.arange(len(seps)) - first[record]
+    colon = b[seps] == 58
+    if (colon != ((rank & 1) == 0)).any():
+        return None                                                     # colons and commas must alternate
+    at = np.flatnonzero(colon)
+    last = rank[at] == count[record[at]] - 1                            # the record's last field
+    value_end = np.where(last, stop[record[at]], seps[np.minimum(at + 1, len(seps) - 1)])
+    fields = (count + 1) // 2
+    return seps[at], value_end, np.concatenate(([0], np.cumsum(fields)[:-1]))
+
+
+def _skeletons(b: Any, colons: Any, value_end: Any) -> list[bytes]:
+    """Each record's text with its values cut out (`loss: , grad_norm: `): records with equal
+    skeletons have the same keys in the same order, one layout."""
+    import numpy as np
+
+    lengths = np.empty(2 * len(colons) + 1, dtype=np.int64)            # kept, cut, kept, cut, ..., kept
+    bounds = np.empty(2 * len(colons), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = colons + 2, value_end
+    lengths[:-1] = np.diff(np.concatenate(([0], bounds)))
+    lengths[-1] = len(b) - bounds[-1]
+    keep = np.repeat((np.arange(len(lengths)) & 1) == 0, lengths)
+    return b[keep].tobytes().split(b"}")[:-1]
+
+
+def _numbers(b: Any, joined: bytes, lo: Any, hi: Any, columns: int) -> list[Any]:
+    """The values of `columns` columns (spans laid out column after column): read with numpy
+    where plain decimals, the rest left as their text (`float()` or `_fill_columns` deals with
+    them, as on the per-record path). Each column is an array, or a list when text remains."""
+    from array import array
+
+    from assistant.evidence._bulknumbers import read_decimals
+
+    values, ok = read_decimals(b, lo, hi)
+    out: list[Any] = []
+    n = len(lo) // columns if columns else 0
+    for c in range(columns):
+        part, good = values[c * n:(c + 1) * n], ok[c * n:(c + 1) * n]
+        if good.all():
+            out.append(array("d", part.tobytes()))
+            continue
+        column: list[Any] = part.tolist()
+        for i in (~good).nonzero()[0].tolist():
+            column[i] = joined[int(lo[c * n + i]):int(hi[c * n + i])]
+        out.append(column)
+    return out
+
+
+def _layouts(skeletons: list[bytes]) -> list[tuple[bytes, Any]]:
+    """(skeleton, record numbers) per distinct skeleton, in order of first appearance."""
+    import numpy as np
+
+    distinct = list(dict.fromkeys(skeletons))
+    if len(distinct) == 1:
+        return [(distinct[0], np.arange(len(skeletons)))]
+    codes = {sk: i for i, sk in enumerate(distinct)}
+    group = np.fromiter(map(codes.__getitem__, skeletons), dtype=np.int64, count=len(skeletons))
+    return [(sk, np.flatnonzero(group == i)) for i, sk in enumerate(distinct)]
+
+
+def parse_bulk(buf: bytes) -> Any:
+    """`Parsed` for a buffer of complete lines, or None when it needs the per-record path."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy comes with the retrieval stack
+        return None
+    from assistant.evidence._logscan import NONE, Layout, Parsed, Part, _fill_columns, _last_bar, _layout, _scan_texts
+
+    a = np.frombuffer(buf, dtype=np.uint8)
+    if len(a) < 2:
+        return None
+    brace = np.flatnonzero(a[:-1] == 123)
+    follow = a[brace + 1]
+    starts = brace[(follow == 39) | (follow == 34)]                      # `{'` or `{"`
+    if len(starts) < MIN_RECORDS:
+        return None
+    closes = np.flatnonzero(a == 125)
+    ci = np.searchsorted(closes, starts)
+    if ci[-1] >= len(closes):
+        return None                                                      # the last dict is not closed
+    ends = closes[ci]
+    if (ends[:-1] >= starts[1:]).any():
+        return None                                                      # nested or unclosed dicts
+    # Bodies (without `{`, with the closing `}` as each one's end mark), quotes dropped: one bytes object.
+    joined = b"".join([buf[x:y] for x, y in zip((starts + 1).tolist(), (ends + 1).tolist())])
+    if b"\n" in joined or b"\r" in joined or b"\x1b" in joined:
+        return None                                                      # a dict cut by a line break, or coloured
+    joined = joined.translate(None, b"'\"")
+    newlines = np.flatnonzero(a == 10)
+    lines = np.searchsorted(newlines, starts)
+    b = np.frombuffer(joined, dtype=np.uint8)
+    found = _records(b)
+    if found is None:
+        return None
+    colons, value_end, first = found
+    parts: list[Part] = []
+    order = np.empty(len(starts), dtype=np.int32)
+    unparsed = 0
+    for skeleton, rec in _layouts(_skeletons(b, colons, value_end)):
+        keys = tuple(k[:-2] for k in skeleton.split(b", "))               # `loss: ` -> `loss`
+        r0 = int(rec[0])
+        vals = [joined[int(colons[first[r0] + f]) + 2:int(value_end[first[r0] + f])] for f in range(len(keys))]
+        layout: Layout = _layout(keys, vals)
+        if layout.kind == NONE:
+            return None                                                  # a dict that is no record: its text matters
+        part = Part(layout)
+        at = (first[rec][None, :] + np.asarray(layout.numeric, dtype=np.int64)[:, None]).ravel()
+        columns = _numbers(b, joined, colons[at] + 2, value_end[at], len(layout.numeric))
+        unparsed += _fill_columns(part, columns, len(rec))
+        for f in (layout.step_idx, layout.swift_idx):
+            if f is not None and not part.steps_raw:                     # the step field, as the text it was
+                lo, hi = (colons[first[rec] + f] + 2).tolist(), value_end[first[rec] + f].tolist()
+                part.steps_raw = [joined[x:y] for x, y in zip(lo, hi)]
+        order[rec] = len(parts)
+        parts.append(part)
+
+    gap_lo = np.concatenate(([0], ends + 1))                             # text before each record, then the tail
+    gap_hi = np.concatenate((starts, [len(a)]))
+    bar_n, bar_m = _bars(a, buf, gap_lo[:-1], gap_hi[:-1])
+    parsed = Parsed(len(buf), len(newlines), parts, order, lines, [], _last_bar(buf[int(ends[-1]) + 1:]),
+                    unparsed=unparsed, bar_n=bar_n, bar_m=bar_m)
+    texts, text_lines = _kept_texts(buf, newlines, gap_lo, gap_hi)
+    _scan_texts(parsed, texts, text_lines)
+    return parsed
+
+
+def _kept_texts(buf: bytes, newlines: Any, gap_lo: Any, gap_hi: Any) -> tuple[list[bytes], list[int]]:
+    """The gaps between records holding more than progress bars (what `_scan_texts` keeps of the
+    per-record path's texts), with the number of newlines before each."""
+    import numpy as np
+
+    from assistant.evidence._logscan import _BAR_BYTES
+
+    gaps = [buf[x:y] for x, y in zip(gap_lo.tolist(), gap_hi.tolist())]
+    keep = list(compress(range(len(gaps)), map(bytes.translate, gaps, repeat(None), repeat(_BAR_BYTES))))
+    return [gaps[k] for k in keep], np.searchsorted(newlines, gap_lo[keep]).tolist()
