@@ -4,6 +4,11 @@ Logs and configs carry tokens (HF, OpenAI, Anthropic, Slack tokens and webhooks,
 W&B, GitHub, GitLab, npm, Stripe, AWS, Google, JWTs, bearer headers, private keys,
 passwords in URLs). Each pattern keeps a short recognisable prefix so
 a person can tell what was removed.
+
+Most texts hold no secret, and a pattern that begins at a word boundary is tried at
+every position (~0.2 ms per pattern on an 8 KB report), so each pattern runs only when
+the lower-cased text holds one of the literals any of its matches must contain
+(``NEEDLES``): a cheap substring test that can skip a pattern but never a secret.
 """
 from __future__ import annotations
 
@@ -36,8 +41,21 @@ SECRET_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
+# Lower-case literals every match of the pattern contains (its name's entry).
+NEEDLES: dict[str, tuple[str, ...]] = {
+    "huggingface": ("hf_",), "openai": ("sk-",), "slack": ("xox",), "slack_app": ("xapp-",),
+    "github": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "aws_key": ("akia", "asia"),
+    "aws_secret": ("aws_secret_access_key",), "google": ("aiza",), "anthropic": ("sk-ant-",), "gitlab": ("glpat-",),
+    "npm": ("npm_",), "stripe": ("_live_", "_test_"), "slack_webhook": ("hooks.slack.com/",), "jwt": ("eyj",),
+    "bearer": ("bearer",), "url_password": ("://",), "wandb": ("wandb",), "wandb_bare": ("wandb",),
+    "env_secret": ("token", "secret", "password", "api_key", "apikey"), "private_key": ("private key",),
+}
+
+
 def redact(text: str) -> str:
     """Replace every secret the patterns know with a marked placeholder."""
-    for _name, pattern, repl in SECRET_PATTERNS:
-        text = pattern.sub(repl, text)
+    low = text.lower()
+    for name, pattern, repl in SECRET_PATTERNS:
+        if any(needle in low for needle in NEEDLES[name]):
+            text = pattern.sub(repl, text)
     return text

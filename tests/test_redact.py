@@ -35,3 +35,14 @@ def test_a_private_key_block_goes_whole():
 ])
 def test_ordinary_text_is_untouched(text):
     assert redact(text) == text
+
+
+def test_every_pattern_has_needles_that_its_matches_hold():
+    """The substring prefilter may skip a pattern only when no match of it can be in the text."""
+    from assistant.redact import NEEDLES, SECRET_PATTERNS
+
+    assert set(NEEDLES) == {name for name, _, _ in SECRET_PATTERNS}
+    for name, pattern, _ in SECRET_PATTERNS:
+        for kind, line in LINES.items():
+            for match in pattern.finditer(line.format(s=SECRETS[kind])):
+                assert any(n in match.group(0).lower() for n in NEEDLES[name]) or name == "wandb_bare", (name, kind)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Annotated, Any, Callable, Literal, Union
+import secrets
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, AsyncIterator, Callable, Literal, Union
 
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
@@ -21,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, Field, create_model
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,19 +31,18 @@ from assistant import __version__
 from assistant.bots.auth import ApiAuth, BearerAuth
 from assistant.bots.ratelimit import RateLimiter
 from assistant.bots.settings import BotSettings
-from assistant.bots.store import ConsultationStore, Gone, Session, TooLarge, checked_answer
-from assistant.errors import InputError
+from assistant.bots.desk import UPLOAD_CHUNK, ApiError, Desk, DeskPool, LocalDesk, spool
+from assistant.bots.state import StateDB
+from assistant.bots.store import ConsultationStore, checked_answer
 from assistant.evidence._input import size_text
 from assistant.evidence._structured import TooDeep, check_json_depth, json_loads
 from assistant.redact import redact
-from assistant.render.json import render_json
 from assistant.rulebase import load_vocabulary
 
 __all__ = ["make_api", "BodyLimit", "SMALL_BODY_LIMIT"]
 
 SMALL_BODY_LIMIT = 1024 * 1024  # JSON bodies and Slack events; uploads get the attachment cap
 MULTIPART_OVERHEAD = 64 * 1024
-UPLOAD_CHUNK = 1024 * 1024
 TEXT_LIMIT = 20_000  # characters of a question
 
 
@@ -205,19 +207,32 @@ def _answer_problem(body: bytes) -> str | None:
     return None
 
 
-def make_api(settings: BotSettings, store: ConsultationStore | None = None, auth: ApiAuth | None = None) -> FastAPI:
+def make_api(settings: BotSettings, store: ConsultationStore | None = None, auth: ApiAuth | None = None,
+             workers: int = 0) -> FastAPI:
     """The API app; ``store`` is shared when the Slack bot runs in the same process.
 
     ``auth`` defaults to the settings' tokens (AssistantError when there are none: ``assistant
-    serve`` makes one, or passes ``ApiAuth.none()`` for ``--no-auth`` on loopback).
+    serve`` makes one, or passes ``ApiAuth.none()`` for ``--no-auth`` on loopback). With
+    ``workers``, consultations are worked on in that many processes (``DeskPool``), else in
+    this one's thread pool.
     """
-    store = store or ConsultationStore(settings)
     auth = auth or ApiAuth.tokens([t.get_secret_value() for t in settings.api_tokens])
-    limiter = RateLimiter(*settings.limits(), buckets=store.db)
+    if workers:
+        desk: LocalDesk | DeskPool = DeskPool(settings, workers)
+        buckets = StateDB(settings.state_file())
+    else:
+        desk = LocalDesk(Desk(settings, store))
+        buckets = desk.desk.store.db
+    limiter = RateLimiter(*settings.limits(), buckets=buckets)
     upload_limit = settings.attachment_max_bytes + MULTIPART_OVERHEAD
 
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        desk.close()
+
     api = FastAPI(title="Training Stability Assistant API", version=__version__,
-                  default_response_class=RedactedJSON,
+                  default_response_class=RedactedJSON, lifespan=lifespan,
                   description="Consult on a failing fine-tuning run: attach its log or config, answer the "
                               "follow-up questions, read the report (the `ask --json` object).")
     api.add_middleware(BodyLimit, limit_for=lambda path: upload_limit if path.endswith("/attachments")
@@ -227,6 +242,10 @@ def make_api(settings: BotSettings, store: ConsultationStore | None = None, auth
     @api.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return RedactedJSON({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @api.exception_handler(ApiError)
+    async def desk_error(request: Request, exc: ApiError) -> Response:
+        return RedactedJSON({"detail": exc.detail}, status_code=exc.status)
 
     @api.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -249,81 +268,54 @@ def make_api(settings: BotSettings, store: ConsultationStore | None = None, auth
                                 headers={"Retry-After": str(math.ceil(wait))})
         return who
 
-    def owned(consultation_id: str, who: str = Depends(caller)) -> Session:
-        """The caller's consultation; someone else's is as unknown as an expired one."""
-        session = store.get(consultation_id)
-        if session is None or session.meta.get("owner") != who:
-            raise HTTPException(404, f"consultation {consultation_id[:100]}: not found (expired, deleted or "
-                                     "never created)")
-        return session
-
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, bool]:
         return {"ok": True}
 
     @api.post("/v1/consultations", status_code=201, response_model=Created, tags=["consultations"],
               responses=_errors())
-    def create(body: NewConsultation, who: str = Depends(caller)) -> Created:
+    async def create(body: NewConsultation, who: str = Depends(caller)) -> Created:
         """Start a consultation; attach evidence and answers to it by id."""
-        session = store.create()
-        session.set_meta("owner", who)
-        session.add_words(body.question)
-        return Created(id=session.key, expires_in_s=settings.consultation_ttl_s)
+        return Created(**await desk.call("create", secrets.token_hex(16), who, body.question))
 
     @api.post("/v1/consultations/{consultation_id}/attachments", status_code=201, response_model=Attached,
               tags=["consultations"], responses=_errors(404))
-    def attach(file: UploadFile = File(description="A training log, trainer_state.json, config, traceback..."),
-               session: Session = Depends(owned)) -> Attached:
+    async def attach(consultation_id: str,
+                     file: UploadFile = File(description="A training log, trainer_state.json, config, traceback..."),
+                     who: str = Depends(caller)) -> Attached:
         """Upload one attachment (multipart); it is recognised by content, not by name."""
-        chunks = iter(lambda: file.file.read(UPLOAD_CHUNK), b"")
+        upload = await run_in_threadpool(spool, iter(lambda: file.file.read(UPLOAD_CHUNK), b""), desk.incoming)
         try:
-            inputs = store.attach(session, file.filename or "attachment", chunks)
-        except TooLarge as e:
-            raise HTTPException(413, str(e)) from None
-        except Gone as e:
-            raise HTTPException(404, str(e)) from None
-        except InputError as e:
-            raise HTTPException(422, str(e)) from None
-        return Attached(inputs=[InputOut(path=i.path, kind=i.kind, facts=i.facts, warnings=i.warnings)
-                                for i in inputs])
+            inputs = await desk.call("attach", consultation_id, who, file.filename or "attachment", upload)
+        finally:
+            upload.unlink(missing_ok=True)
+        return Attached(inputs=[InputOut(**i) for i in inputs])
 
     @api.post("/v1/consultations/{consultation_id}/answers", response_model=Answered, tags=["consultations"],
               responses=_errors(404))
-    def answer(body: AnswerIn, session: Session = Depends(owned)) -> Answered:
+    async def answer(consultation_id: str, body: AnswerIn, who: str = Depends(caller)) -> Answered:
         """Answer a follow-up question (the report's `questions` list the facts and their choices)."""
-        with session.lock:
-            try:
-                name = session.answer(body.fact, body.value)
-            except Gone as e:
-                raise HTTPException(404, str(e)) from None
-            except ValueError as e:
-                raise HTTPException(422, str(e)) from None
+        name = await desk.call("answer", consultation_id, who, body.fact, body.value)
         return Answered(fact=name, value=body.value)
 
     @api.get("/v1/consultations/{consultation_id}/report", tags=["consultations"],
              responses={200: {"description": "The `ask --json` object (shared/spec/report.schema.json)",
                               "content": {"application/json": {"schema": {"type": "object"}}}}, **_errors(404)})
-    def report(session: Session = Depends(owned)) -> Response:
+    async def report(consultation_id: str, who: str = Depends(caller)) -> Response:
         """The report so far: exactly what `ask --json` prints for the same evidence."""
-        with session.lock:
-            return Response(render_json(session.report()), media_type="application/json")
+        return Response(await desk.call("report", consultation_id, who), media_type="application/json")
 
     @api.post("/v1/consultations/{consultation_id}/questions", response_model=Prose, tags=["consultations"],
               responses=_errors(404))
-    def ask(body: WordsIn, session: Session = Depends(owned)) -> Prose:
+    async def ask(consultation_id: str, body: WordsIn, who: str = Depends(caller)) -> Prose:
         """A free-form question or remark: its words join the consultation, the short answer comes back."""
-        with session.lock:
-            try:
-                session.add_words(body.text)
-            except Gone as e:
-                raise HTTPException(404, str(e)) from None
-            return Prose(answer=session.report().answer or "")
+        return Prose(answer=await desk.call("ask", consultation_id, who, body.text))
 
     @api.delete("/v1/consultations/{consultation_id}", status_code=204, tags=["consultations"],
                 responses=_errors(404))
-    def delete(session: Session = Depends(owned)) -> Response:
+    async def delete(consultation_id: str, who: str = Depends(caller)) -> Response:
         """Forget the consultation and delete its attachments now."""
-        store.delete(session.key)
+        await desk.call("delete", consultation_id, who)
         return Response(status_code=204)
 
     return api

@@ -41,6 +41,7 @@ __all__ = ["ConsultationStore", "Gone", "Session", "TooLarge", "asked", "checked
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_ITEMS = 1000  # words, answers and attachments one consultation may hold
+ROOM_RECOUNT_S = 10.0  # the stored files are counted at least this often while uploads come in
 STALE_FOLDER_S = 3600  # an attachment folder no consultation owns, older than this, was left by a crash
 
 
@@ -216,6 +217,8 @@ class ConsultationStore:
         self._sessions: OrderedDict[str, Session] = OrderedDict()  # rebuilt ones, least recently used first
         self._lock = threading.Lock()
         self._reads = threading.BoundedSemaphore(max(1, settings.max_concurrent_reads))
+        self._stored = 0  # bytes under root at the last count plus what this process stored since
+        self._counted = -ROOM_RECOUNT_S  # when that count was made (other processes store too)
         self._remove_stale_folders()
 
     # --- consultations ---------------------------------------------------------------------
@@ -305,14 +308,17 @@ class ConsultationStore:
                 raise InputError(name, f"this consultation already has {count} attachments "
                                        f"(limit {self.settings.max_attachments}); start a new one")
             path = session.folder / f"{count:02d}-{secrets.token_hex(4)}" / name
-            self._write(path, name, chunks)
+            try:
+                self._write(path, name, chunks)
+            except FileNotFoundError:  # another process forgot it meanwhile (expired, or evicted at the cap)
+                raise Gone(session.key, "this consultation was forgotten meanwhile; start a new one") from None
             try:
                 with self._reads:
                     inputs = session.read(path, name)
             except InputError:
                 shutil.rmtree(path.parent, ignore_errors=True)
                 raise
-        self._make_room(keep=path)
+        self._make_room(keep=path, added=path.stat().st_size)
         return inputs
 
     def _write(self, path: Path, name: str, chunks: Iterable[bytes]) -> None:
@@ -333,9 +339,18 @@ class ConsultationStore:
             shutil.rmtree(path.parent, ignore_errors=True)
             raise TooLarge(name, limit)
 
-    def _make_room(self, keep: Path) -> None:
-        """Evict the oldest stored files until the total is within ``storage_max_bytes``."""
+    def _make_room(self, keep: Path, added: int) -> None:
+        """Evict the oldest stored files until the total is within ``storage_max_bytes``.
+
+        Counting walks every stored file, so it is done only when this process's running total
+        says the bound may be reached, or when the last count is older than ``ROOM_RECOUNT_S``
+        (other processes sharing the folder add files this one does not see).
+        """
         with self._lock:
+            self._stored += added
+            now = time.monotonic()
+            if self._stored <= self.settings.storage_max_bytes and now - self._counted < ROOM_RECOUNT_S:
+                return
             files = []
             for p in self.root.rglob("*"):
                 try:
@@ -351,3 +366,4 @@ class ConsultationStore:
                 if path != keep:
                     path.unlink(missing_ok=True)
                     total -= size
+            self._stored, self._counted = total, now

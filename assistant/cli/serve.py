@@ -27,6 +27,8 @@ def serve_cmd(
     no_auth: bool = typer.Option(False, "--no-auth", help="Serve without a token: anyone on this machine can call "
                                                           "the API. Accepted only on loopback."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
+    workers: int = typer.Option(-1, help="Processes that work on consultations (default: one per core; 0: "
+                                         "in the server's own process)."),
 ) -> None:
     """Serve the consultation API (OpenAPI schema at /openapi.json, docs at /docs); every call needs a bearer token
     (TSA_API_TOKENS, or the one made at first start in the config dir)."""
@@ -52,10 +54,15 @@ def serve_cmd(
         token, created = ensure_token()
         auth = ApiAuth.tokens([token])
         print(usage(token_file(), f"http://{host}:{port}", created), file=sys.stderr)
-    _run(settings, auth, host, port, slack, log_level)
+    if workers < 0:
+        from assistant.bots.desk import default_workers
+
+        workers = default_workers()
+    _run(settings, auth, host, port, slack, log_level, workers)
 
 
-def _run(settings: BotSettings, auth: ApiAuth, host: str, port: int, slack: bool, log_level: str) -> None:
+def _run(settings: BotSettings, auth: ApiAuth, host: str, port: int, slack: bool, log_level: str,
+         workers: int) -> None:
     import uvicorn
 
     from assistant.bots._logging import setup_logging
@@ -63,12 +70,11 @@ def _run(settings: BotSettings, auth: ApiAuth, host: str, port: int, slack: bool
     from assistant.bots.store import ConsultationStore
 
     setup_logging(log_level)
-    store = ConsultationStore(settings)
-    api = make_api(settings, store, auth)
-    if slack:
+    api = make_api(settings, auth=auth, workers=workers)
+    if slack:  # Slack's turns run in this process, on the same state file as the API's workers
         from assistant.bots.slack import make_slack_app, mount_slack
 
-        mount_slack(api, make_slack_app(settings, store=store))
+        mount_slack(api, make_slack_app(settings, store=ConsultationStore(settings)))
     # Keep idle connections longer than HTTP clients pool them (httpx: 5 s), so a client never sends a
     # request on a connection the server is closing at that moment (the request would be lost).
     uvicorn.run(api, host=host, port=port, log_level=log_level, log_config=None, timeout_keep_alive=KEEP_ALIVE_S)

@@ -12,7 +12,7 @@ import uvicorn
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
     """Run ``app`` on 127.0.0.1 and yield its base URL; stopped on exit."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="auto"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from assistant.bots.auth import is_loopback
+from assistant.bots.desk import incoming_dir
 from assistant.bots.http import make_api
 from assistant.bots.settings import BotSettings
 from assistant.consult import consult
@@ -75,6 +76,24 @@ class TestAuth:
 
 
 class TestConsultation:
+    @pytest.fixture(params=[0, 2], ids=["in-process", "2-workers"])
+    def api(self, settings: BotSettings, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+        """Both ways `assistant serve` can work: in its own process, or in a pool of worker processes."""
+        with serve(make_api(settings, workers=request.param)) as base, httpx.Client(base_url=base, timeout=60) as c:
+            yield c
+
+    def test_consultations_spread_over_workers_each_answer_whole(self, api, settings):
+        """Each consultation's turns reach the worker that holds it: every report has its own question and upload,
+        and no upload is left waiting in the spool."""
+        ids = {new(api, f"consultation {i}: loss nan"): i for i in range(6)}
+        for cid in ids:
+            assert upload(api, cid, "train.log", LORA_LOG.read_bytes()).status_code == 201
+        for cid, i in ids.items():
+            report = api.get(f"/v1/consultations/{cid}/report", headers=AUTH).json()
+            assert report["question"] == f"consultation {i}: loss nan"
+            assert [x["path"] for x in report["inputs"]] == ["train.log"]
+        assert not list(incoming_dir(settings).glob("*"))
+
     def test_multipart_log_upload_and_report_as_ask_json(self, api, shared):
         cid = new(api, "my loss goes to nan around step 210")
         resp = upload(api, cid, "train.log", LORA_LOG.read_bytes())
