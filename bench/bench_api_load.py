@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -145,6 +146,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--log", type=Path, default=ROOT / "examples/lora-nan/train.log")
+    ap.add_argument("--json", type=Path, help="also write the figures here (bench/run_all.py reads them)")
     args = ap.parse_args(argv)
     log = args.log.read_bytes()
     port = free_port()
@@ -177,6 +179,12 @@ def main(argv: list[str]) -> int:
     print(f"  server CPU per consultation: {spent['main'] / args.n * 1000:.1f} ms in the HTTP process, "
           f"{spent['workers'] / args.n * 1000:.1f} ms in its workers")
     print(f"  errors {len(problems['errors'])}, lost {len(problems['lost'])}  (target 0/0)")
+    if args.json:
+        c = times["consultation"]
+        args.json.write_text(json.dumps({
+            "per_s": args.n / wall, "p50_s": pct(c, 50), "p95_s": pct(c, 95), "errors": len(problems["errors"]),
+            "lost": len(problems["lost"]), "ref_per_s": args.n / ref_wall, "ref_p50_s": pct(ref, 50),
+            "ref_p95_s": pct(ref, 95)}))
     for p in (problems["errors"] + problems["lost"])[:10]:
         print(f"    {p}")
     if server_errors.strip():
