@@ -52,3 +52,29 @@ def test_each_fact_carries_the_words_that_matched() -> None:
 
 def test_empty_question_gives_nothing() -> None:
     assert facts_from_words("   ") == []
+
+
+@pytest.mark.parametrize("text,fact", [
+    ("zero-3 training began to crash once deepspeed went to 0.10.1", "user.deepspeed_version_named"),
+    ("we pin deepspeed==0.14.4 in requirements", "user.deepspeed_version_named"),
+    ("with DeepSpeed (0.6.0) the trainer errors out", "user.deepspeed_version_named"),
+    ("the same script trained normally with the previous version", "user.version_regression"),
+    ("it fails on 2.1 but works fine with torch 2.0.1", "user.version_regression"),
+    ("our nightly job started failing after the bump", "user.version_regression"),
+    ("the trainer throws an exception at the first step", "user.crash"),
+    ("it crashes right away on 4 GPUs", "user.crash"),
+])
+def test_release_and_regression_words(text: str, fact: str) -> None:
+    assert fact in names(text)
+
+
+@pytest.mark.parametrize("text", ["deepspeed zero stage 3 with offload", "loss is 0.8 with deepspeed", "ds 3 runs fine"])
+def test_deepspeed_without_a_release_is_not_a_release(text: str) -> None:
+    assert "user.deepspeed_version_named" not in names(text)
+
+
+def test_a_named_release_that_broke_suspects_deepspeed() -> None:
+    from assistant.consult import consult
+
+    report = consult("After moving to DeepSpeed 0.13.2 our ZeRO-3 job crashes at the first step; 0.13.1 works fine")
+    assert "deepspeed_version" in [d.id for d in report.diagnoses[:3]]
