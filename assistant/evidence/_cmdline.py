@@ -92,6 +92,7 @@ def parse_commands(text: str) -> tuple[list[Command], list[str]]:
 
 def _logical_lines(text: str, problems: list[str]) -> list[tuple[int, str, list[tuple[int, str]]]]:
     """(first line, joined text, [(line, piece)]) with `\\` continuations joined and comments dropped;
+    a line of flags (`--lr 1e-4`) right after a command continues it (forum pastes lose the `\\`);
     lines over MAX_PIECE characters are skipped with a problem noted."""
     out = []
     pieces: list[tuple[int, str]] = []
@@ -103,6 +104,8 @@ def _logical_lines(text: str, problems: list[str]) -> list[tuple[int, str, list[
         cont = body.endswith("\\")
         body = _strip_comment(body[:-1] if cont else body)
         if body.strip():
+            if not pieces and out and body.lstrip().startswith("--") and out[-1][2][-1][0] == n - 1:
+                pieces = out.pop()[2]  # a flag line right after a command: its `\\` was lost in a paste
             pieces.append((n, body))
         if not cont and pieces:
             out.append((pieces[0][0], " ".join(p for _, p in pieces).strip(), pieces))

@@ -243,6 +243,17 @@ def test_pipes_redirects_and_more_commands(tmp_path: Path) -> None:
     assert r.warnings == ["run.sh: 1 more training commands after line 1; only the first was read"]
 
 
+def test_flag_lines_pasted_without_backslashes_continue_the_command(tmp_path: Path) -> None:
+    """Forum pastes often lose the `\\` at line ends (and keep trailing spaces): a line of flags right
+    after a command is still its flags; a flag line after a blank line is not."""
+    r = read(tmp_path, "CUDA_VISIBLE_DEVICES=0 python src/train_bash.py     \n--stage sft     \n"
+                       "--per_device_train_batch_size 1     \n--learning_rate 3e-5  \n--quantization_bit 8\n"
+                       "\n--num_train_epochs 9\n", "cmd.txt")
+    assert fact(r, "config.learning_rate") == 3e-5 and fact(r, "config.micro_batch_size") == 1
+    assert fact(r, "config.load_in_8bit") is True
+    assert "config.num_epochs" not in names(r)
+
+
 def test_unbalanced_quotes_give_a_partial_reading(tmp_path: Path) -> None:
     r = read(tmp_path, "python train.py --learning_rate 3e-5 --run_name 'oops\n", "run.sh")
     assert fact(r, "config.learning_rate") == 3e-5
