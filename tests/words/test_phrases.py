@@ -61,6 +61,7 @@ def test_empty_question_gives_nothing() -> None:
     ("the same script trained normally with the previous version", "user.version_regression"),
     ("it fails on 2.1 but works fine with torch 2.0.1", "user.version_regression"),
     ("our nightly job started failing after the bump", "user.version_regression"),
+    ("it began crashing last week; with 1.4.2 it trains normally", "user.version_regression"),
     ("the trainer throws an exception at the first step", "user.crash"),
     ("it crashes right away on 4 GPUs", "user.crash"),
 ])
