@@ -33,6 +33,8 @@ def test_grad_norm_nan_variants(text: str) -> None:
     ("reward stuck at zero", "user.reward_zero"),
     ("hangs with 8 GPUs", "user.hang"),
     ("hangs with 8 GPUs", "user.multi_gpu"),
+    ("my DDP script never gets going", "user.multi_gpu"),
+    ("a box with RTX A6000s", "user.multi_gpu"),
     ("the loss keeps spiking", "user.loss_spikes"),
     ("eval loss is increasing while train loss drops", "user.eval_rising"),
 ])
