@@ -27,6 +27,7 @@ def test_grad_norm_nan_variants(text: str) -> None:
 @pytest.mark.parametrize("text,fact", [
     ("model keeps saying the same thing", "user.same_output"),
     ("killed with -9", "user.killed"),
+    ("my micro batch size per gpu is bigger than the mini batch", "user.micro_exceeds_mini"),
     ("tokenizing the 40 GB jsonl dataset dies with out of memory", "user.host_ram"),
     ("the process prints Killed and exits", "user.killed"),
     ("CUDA OOM at step 1", "user.cuda_oom"),
