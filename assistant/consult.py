@@ -405,12 +405,13 @@ def rank_questions(eng: Engine, rb: RuleBase, vocab: Vocabulary, facts: list[Fac
     for names in rb.referenced_facts().values():
         referenced.update(names)
     base = _scores(eng)
+    in_play = _candidates(base, base)
     ranked: list[Question] = []
     for name, ask in vocab.askable.items():
         if name in present or name not in referenced or any(k in present for k in ask.known_from):
             continue
         choices = [c for c in (ask.choices or ()) if c not in ("unknown", "not_tried", "not_checked")]
-        if not choices:
+        if not choices or not _reaches(rb, name, in_play):
             continue
         deltas, moved = [], set()
         for choice in choices:
@@ -432,6 +433,14 @@ def rank_questions(eng: Engine, rb: RuleBase, vocab: Vocabulary, facts: list[Fac
                                why=why, value=round(value, 3)))
     ranked.sort(key=lambda q: (-q.value, q.fact))
     return ranked[:MAX_QUESTIONS]
+
+
+def _reaches(rb: RuleBase, name: str, conclusions: set[str]) -> bool:
+    """Whether an answer to `name` can move any of these conclusions: some rule that watches it
+    leads to one of them (`RuleBase.leads_to` follows the same index the engine re-matches by).
+    One that cannot changes no score a question is judged on, so its value would be 0: it is
+    not tried on the engine at all."""
+    return any(rb.leads_to(rb.rules[p].id) & conclusions for p in rb.mentioning(name))
 
 
 def _candidates(base: dict[str, float], after: dict[str, float]) -> set[str]:

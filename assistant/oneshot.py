@@ -91,4 +91,7 @@ def run(argv: list[str], prog: str = "ask") -> int:
 
 
 def main() -> None:
+    from assistant.warmstart import install
+
+    install("ask")   # compiled regexes and dataclass methods from the cache directory (assistant/warmstart.py)
     sys.exit(run(sys.argv[1:]))

@@ -45,5 +45,13 @@ def _run(argv: list[str] | None = None) -> int:
     return invoke(argv)
 
 
+_PROFILES = ("ask", "kb", "explain", "rules", "watch", "probe")
+
+
 def main() -> None:
-    sys.exit(_run(sys.argv[1:]))
+    from assistant.warmstart import install
+
+    argv = sys.argv[1:]
+    # compiled regexes and dataclass methods from the cache directory (assistant/warmstart.py)
+    install("chat" if not argv else argv[0] if argv[0] in _PROFILES else "cli")
+    sys.exit(_run(argv))

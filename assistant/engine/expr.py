@@ -14,10 +14,9 @@ whole expression undefined, so a condition over a missing fact is simply false;
 from __future__ import annotations
 
 import ast
-import io
 import keyword
 import operator
-import tokenize
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -154,6 +153,11 @@ _KEYWORD_MARK = "__kw"
 def _escape_keywords(source: str) -> str:
     """Rename keywords used as parts of dotted names (``animal.class``, ``in.x``)
     so Python's parser accepts them; _chain() restores the names."""
+    if not _maybe_dotted_keyword(source):   # most expressions: no need to tokenize
+        return source
+    import io
+    import tokenize
+
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
@@ -172,6 +176,18 @@ def _escape_keywords(source: str) -> str:
             line = lines[row]
             lines[row] = line[:col] + tok.string + _KEYWORD_MARK + line[col + len(tok.string):]
     return "\n".join(lines)
+
+
+def _maybe_dotted_keyword(source: str) -> bool:
+    """Whether a keyword could touch a `.` in ``source`` (what `_escape_keywords` renames): the
+    keyword's text right after or before a dot. Checked before tokenizing, which costs ~0.3 ms
+    an expression and runs for each of the rulebase's expressions whenever it is loaded."""
+    return "." in source and (_DOT_KEYWORD.search(source) is not None
+                              or any(f"{kw}." in source for kw in keyword.kwlist))
+
+
+# `.class` where the name ends (`.input` is no keyword: a NAME runs on over ASCII letters and digits).
+_DOT_KEYWORD = re.compile(r"\.(?:%s)(?![A-Za-z0-9_])" % "|".join(keyword.kwlist))
 
 
 def _fail(node: ast.AST, message: str) -> ExprError:

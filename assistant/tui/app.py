@@ -44,6 +44,17 @@ PROGRESS_EVERY = 0.1  # seconds between progress messages from a reading worker
 WARM_UP_DELAY = 0.3  # seconds after the first frame before the background warm-up starts
 
 
+class KeysFooter(Footer):
+    """The footer with its keys in the first frame. Textual's composes empty until the screen first
+    reports its bindings, then recomposes (three times at start-up): the keys showed ~0.1 s after the
+    rest of the chat. The app's bindings are known when it mounts; the focused widget's follow as
+    before, when the screen reports them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_reactive(Footer._bindings_ready, True)
+
+
 class ChatApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Training Stability Assistant"
@@ -82,7 +93,7 @@ class ChatApp(App[None]):
             with Vertical(id="side"):
                 yield FindingsPanel()
                 yield MetricChart()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(Conversation).add_text(GREETING)
@@ -113,6 +124,9 @@ class ChatApp(App[None]):
         import textual.widgets._markdown  # noqa: F401  (import only: the first reply needs it)
 
         self.session.warm_up()
+        from assistant.warmstart import save
+
+        save()   # what start-up compiled, for the next start (a closed terminal skips exit handlers)
 
     def _enqueue(self, job: Callable[[], Message | None], what: str = "consulting…") -> None:
         self._jobs.append(job)

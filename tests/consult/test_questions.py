@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assistant.consult import Consultation, consult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,3 +59,18 @@ def test_changing_an_answer_retracts_what_the_old_one_supported() -> None:
     c.answer("spike_batch_specific", "no")
     second = c.run()
     assert second.diagnosis("bad_data_samples") is None
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in (ROOT / "tests" / "cases" / "validation").iterdir() if p.is_dir()))
+def test_questions_that_cannot_move_a_cause_in_play_are_not_tried(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rank_questions skips the questions no rule path links to a conclusion in play (`_reaches`):
+    the same questions, values and reasons as trying every one of them on the engine."""
+    import assistant.consult as consult_module
+    from assistant.render.json import render_json
+
+    folder = ROOT / "tests" / "cases" / "validation" / case
+    files = [folder / f for f in ("log.txt", "config.yaml") if (folder / f).exists()]
+    question = (folder / "question.txt").read_text().strip()
+    fast = render_json(consult_module.consult(question, attachments=files))
+    monkeypatch.setattr(consult_module, "_reaches", lambda *args: True)
+    assert render_json(consult_module.consult(question, attachments=files)) == fast
