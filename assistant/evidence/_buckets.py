@@ -14,7 +14,7 @@ import sys
 from array import array
 from typing import Any, Sequence
 
-__all__ = ["kept_points", "span", "total_of", "joined", "BULK_BUCKETS"]
+__all__ = ["kept_points", "kept_index", "take", "index_of", "span", "total_of", "joined", "BULK_BUCKETS"]
 
 BULK_BUCKETS = 64     # fewer whole buckets than this are chosen one by one
 _LONG = 4096          # batches shorter than this use the builtins
@@ -45,6 +45,26 @@ def total_of(values: Sequence[float]) -> float:
     return 0.0 if bool(view.size) and bool(sys.modules["numpy"].isfinite(view).all()) else float("nan")
 
 
+def index_of(seq: Sequence[Any], x: Any) -> int:
+    """`seq.index(x)` for an `x` that `seq` holds (a long typed array compares in numpy)."""
+    view = _numpy(seq)
+    if view is None:
+        return seq.index(x)
+    return int((view == x).argmax())
+
+
+def take(seq: Sequence[Any], at: Any, offset: int = 0) -> Sequence[Any]:
+    """The items of `seq` at positions `offset + at` (`at` a numpy index array), as an array of
+    the same typecode when `seq` is a typed array (no Python objects), else as a list."""
+    np = sys.modules["numpy"]
+    if isinstance(seq, array) and seq.typecode in "dq":
+        view = np.frombuffer(seq, dtype=np.float64 if seq.typecode == "d" else np.int64)
+        out = array(seq.typecode)
+        out.frombytes(view[offset:][at].tobytes())
+        return out
+    return [seq[offset + k] for k in at.tolist()]
+
+
 def joined(head: list[Any], tail: Sequence[Any]) -> Sequence[Any]:
     """`head + tail` keeping a typed array typed (and so cheap for the helpers above)."""
     if isinstance(tail, array):
@@ -53,16 +73,25 @@ def joined(head: list[Any], tail: Sequence[Any]) -> Sequence[Any]:
 
 
 def kept_points(values: Sequence[float], bucket: int, centre: float) -> list[int]:
-    """Index in `values` of the point each whole bucket keeps, in order: the first non-finite
-    value of the bucket, else its max or min, whichever is farther from `centre` (the max on a
-    tie), at its first occurrence: exactly `series._most_extreme` per bucket."""
+    """`kept_index` as a list."""
+    return kept_index(values, bucket, centre).tolist()
+
+
+def kept_index(values: Sequence[float], bucket: int, centre: float, start: int = 0, stop: int | None = None) -> Any:
+    """Index in `values[start:stop]` (a numpy array) of the point each whole bucket of it keeps, in
+    order: the first non-finite value of the bucket, else its max or min, whichever is farther from
+    `centre` (the max on a tie), at its first occurrence: exactly `series._most_extreme` per bucket."""
     import numpy as np
 
-    whole = len(values) // bucket
-    v = (np.frombuffer(values, dtype=np.float64) if isinstance(values, array) and values.typecode == "d"
-         else np.asarray(values, dtype=np.float64))[:whole * bucket].reshape(whole, bucket)
+    stop = len(values) if stop is None else stop
+    whole = (stop - start) // bucket
+    if isinstance(values, array) and values.typecode == "d":
+        v = np.frombuffer(values, dtype=np.float64)[start:start + whole * bucket]
+    else:
+        v = np.asarray(values[start:start + whole * bucket], dtype=np.float64)
+    v = v.reshape(whole, bucket)
     bad = ~np.isfinite(v)
     hi, lo = v.max(1), v.min(1)
     target = np.where(hi - centre >= centre - lo, hi, lo)
     pick = np.where(bad.any(1), bad.argmax(1), (v == target[:, None]).argmax(1))
-    return (np.arange(whole) * bucket + pick).tolist()
+    return np.arange(whole) * bucket + pick

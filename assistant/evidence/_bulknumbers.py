@@ -19,33 +19,38 @@ __all__ = ["read_decimals", "MAX_WIDTH"]
 MAX_WIDTH = 32            # longer spans go to float()
 _MAX_MANTISSA = 2 ** 53   # below this an integer is exact as a float64
 _MAX_POWER = 22           # 10**22 is the largest power of ten exact as a float64
+_POWERS: Any = None       # 10.0 ** k for k <= _MAX_POWER (a numpy array, made on first use)
 
 
 def _plain(wt: Any, width: Any) -> tuple[Any, Any, Any, Any]:
     """Rows of digits with at most one point: (mantissa, digits after the point, ok, special);
-    `special` marks rows holding an exponent or a sign, for `_general`."""
+    `special` marks rows holding an exponent or a sign, for `_general`. The character classes
+    are found for the whole matrix at once; only the mantissa walks the character positions."""
     import numpy as np
 
+    def count(m: Any) -> Any:          # True per column of a boolean matrix (at most MAX_WIDTH rows)
+        return m.view(np.uint8).sum(0, dtype=np.uint8)
+
     n = wt.shape[1]
+    live = np.arange(len(wt))[:, None] < width[None, :]
+    d = wt - np.uint8(48)              # wraps: not a digit means d >= 10
+    digit = (d < 10) & live
+    point = (wt == 46) & live
+    other = live & ~(digit | point)
+    special = (other & ((wt == 101) | (wt == 69) | (wt == 45) | (wt == 43))).any(0)
+    digits = count(digit)
+    ok = ~other.any(0) & (count(point) <= 1) & (digits > 0) & (digits <= 17)
+    scale = digit * np.uint8(9) + np.uint8(1)     # x10 at a digit, x1 elsewhere
+    d *= digit                                     # the digit's value, 0 elsewhere
     mantissa = np.zeros(n, dtype=np.int64)
-    after = np.zeros(n, dtype=np.int64)
-    digits = np.zeros(n, dtype=np.int64)
+    after = np.zeros(n, dtype=np.uint8)
     dot = np.zeros(n, dtype=bool)
-    bad = np.zeros(n, dtype=bool)
-    special = np.zeros(n, dtype=bool)
-    for c, ch in enumerate(wt):        # one character position of every row
-        live = c < width
-        d = ch - np.uint8(48)          # wraps: not a digit means d >= 10
-        digit = (d < 10) & live
-        mantissa = np.where(digit, mantissa * 10 + d, mantissa)
-        digits += digit
-        after += digit & dot
-        point = (ch == 46) & live
-        other = live & ~digit & ~point
-        bad |= (point & dot) | other
-        special |= other & ((ch == 101) | (ch == 69) | (ch == 45) | (ch == 43))
-        dot |= point
-    return mantissa, after, ~bad & (digits > 0) & (digits <= 17), special
+    for c in range(len(wt)):           # one character position of every row: Horner's scheme
+        mantissa *= scale[c]
+        mantissa += d[c]
+        dot |= point[c]
+        after += digit[c] & dot
+    return mantissa, after.astype(np.int64), ok, special
 
 
 def _general(wt: Any, width: Any) -> tuple[Any, Any, Any, Any]:
@@ -90,14 +95,18 @@ def read_decimals(data: Any, lo: Any, hi: Any) -> tuple[Any, Any]:
     read here (False: the caller converts that span with `float()`, or finds it is no number)."""
     import numpy as np
 
+    global _POWERS
+    if _POWERS is None:
+        _POWERS = np.array([10.0 ** k for k in range(_MAX_POWER + 1)])
     n = len(lo)
     width = hi - lo
     cap = int(min(width.max(initial=0), MAX_WIDTH))
     if not n or not cap:
         return np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
     cols = np.arange(cap)
-    padded = np.concatenate((data, np.zeros(cap, dtype=np.uint8)))
-    wt = padded[lo[None, :] + cols[:, None]]                           # one row per character position
+    if int(lo.max()) + cap > len(data):   # (the bytes past a span's width are never read)
+        data = np.concatenate((data, np.zeros(cap, dtype=np.uint8)))
+    wt = data[lo[None, :] + cols[:, None]]                             # one row per character position
     mantissa, after, ok, special = _plain(wt, width)
     power = -after
     negative = np.zeros(n, dtype=bool)
@@ -106,7 +115,7 @@ def read_decimals(data: Any, lo: Any, hi: Any) -> tuple[Any, Any]:
         m, p, neg, good = _general(np.ascontiguousarray(wt[:, rows]), width[rows])
         mantissa[rows], power[rows], negative[rows], ok[rows] = m, p, neg, good
     ok &= (width > 0) & (width <= MAX_WIDTH) & (mantissa < _MAX_MANTISSA) & (np.abs(power) <= _MAX_POWER)
-    scale = 10.0 ** np.abs(np.where(ok, power, 0))
+    scale = _POWERS[np.abs(np.where(ok, power, 0))]
     values = mantissa.astype(np.float64)
     values = np.where(power >= 0, values * scale, values / scale)
     return np.where(negative, -values, values), ok

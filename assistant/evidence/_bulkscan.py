@@ -55,49 +55,59 @@ def _counters(w: Any, slash: Any, j: Any) -> tuple[Any, Any, Any]:
     return nv, mv, plain
 
 
-def _next_at(positions: Any, at: Any) -> Any:
-    """The first of the sorted `positions` at or after each of `at` (a huge number where none)."""
+_WINDOW = 112   # bytes after a bar's `| ` that hold its ` [` (within 48) and rate unit `it` (64 further)
+
+
+def _first(hit: Any, lo: int = 0) -> Any:
+    """Per row of a boolean matrix, the first True column at or after `lo` (the width where none)."""
     import numpy as np
 
-    k = np.searchsorted(positions, at)
-    return np.where(k < len(positions), positions[np.minimum(k, len(positions) - 1)], 2 ** 62) \
-        if len(positions) else np.full(len(at), 2 ** 62)
+    hit = hit[:, lo:]
+    k = hit.argmax(1)
+    return np.where(hit[np.arange(len(hit)), k], k + lo, hit.shape[1] + lo)
 
 
-def _bars(a: Any, buf: bytes, gap_lo: Any, gap_hi: Any) -> tuple[Any, Any]:
-    """(N, M) of the last iteration bar in each gap [gap_lo, gap_hi), -1 where there is none:
+def _bars(a: Any, buf: bytes, gap_lo: Any, gap_hi: Any) -> tuple[Any, Any] | None:
+    """(N, M) of the last iteration bar in each gap [gap_lo, gap_hi), -1 where there is none (None
+    when a counter does not fit in int64):
     `_logscan._last_bar` for every gap at once. From the gap's last `| `: the first ` [` must end
-    within 48 bytes, `it` must follow within 64 bytes of it, and `N/M` lies between. Each
-    landmark is found with one pass over the buffer and a sorted lookup per gap."""
+    within 48 bytes, `it` must follow within 64 bytes of it, and `N/M` lies between. The `| ` are
+    found with one pass over the buffer; the rest in a window of bytes after each gap's last one."""
     import numpy as np
 
     from assistant.evidence._logscan import _last_bar
 
     n = len(gap_lo)
     out_n, out_m = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    pipes = np.flatnonzero((a[:-1] == 124) & (a[1:] == 32))            # `| `
-    k = np.searchsorted(pipes, gap_hi) - 1
+    bars = np.flatnonzero(a[:-1] == 124)
+    pipes = bars[a[bars + 1] == 32]                                     # `| `
+    k = np.searchsorted(pipes, gap_hi - 1) - 1                          # the last `| ` whole in the gap
     pos = pipes[np.maximum(k, 0)] if len(pipes) else np.zeros(n, dtype=np.int64)
     rows = np.flatnonzero((k >= 0) & (pos >= gap_lo))
     if not len(rows):
         return out_n, out_m
     i, end = pos[rows], gap_hi[rows]
-    opens = np.flatnonzero((a[:-1] == 32) & (a[1:] == 91))             # ` [`
-    j = _next_at(opens, i) - i                                          # relative to `| `
+    if int(i.max()) + _WINDOW <= len(a):
+        w = np.lib.stride_tricks.sliding_window_view(a, _WINDOW)[i]    # row r: a[i[r]:i[r] + _WINDOW]
+    else:
+        at = i[:, None] + np.arange(_WINDOW)
+        w = a[np.minimum(at, len(a) - 1)]
+        w[at >= len(a)] = 0                                             # past the buffer: no landmark
+    j = _first((w[:, 1:48] == 32) & (w[:, 2:49] == 91)) + 1             # ` [`, relative to `| `
     ok = (j + 2 <= 48) & (i + j + 2 <= end)
-    its = np.flatnonzero((a[:-1] == 105) & (a[1:] == 116))              # `it`
-    t = _next_at(its, i + j)
-    ok &= (t + 2 <= i + j + 64) & (t + 2 <= end)
-    slashes = np.flatnonzero(a == 47)
-    slash = _next_at(slashes, i + 2) - i
+    its = (w[:, :-1] == 105) & (w[:, 1:] == 116)                        # `it`
+    t = _first(its & (np.arange(_WINDOW - 1) >= j[:, None]))
+    ok &= (t + 2 <= j + 64) & (i + t + 2 <= end)
+    slash = _first(w[:, :48] == 47, 2)
     has_slash = slash < j
-    w = a[np.minimum(i[:, None] + np.arange(2, 24), len(a) - 1)]        # the counter's bytes
-    nv, mv, plain = _counters(w, slash - 2, np.where(ok, j - 2, 0))
+    nv, mv, plain = _counters(w[:, 2:24], slash - 2, np.where(ok, j - 2, 0))
     plain &= ok & has_slash
     out_n[rows[plain]], out_m[rows[plain]] = nv[plain], mv[plain]
     for r in rows[ok & ~plain].tolist():   # spaces or `_` in the counter: Python's int() decides, as before
         bar = _last_bar(buf[int(pos[r]):int(gap_hi[r])])
         if bar is not None:
+            if max(bar) >= 2 ** 63:
+                return None                                             # past int64: the per-record path
             out_n[r], out_m[r] = bar
     return out_n, out_m
 
@@ -148,11 +158,10 @@ def _numbers(b: Any, joined: bytes, lo: Any, hi: Any, columns: int) -> list[Any]
 
     from assistant.evidence._bulknumbers import read_decimals
 
-    values, ok = read_decimals(b, lo, hi)
     out: list[Any] = []
     n = len(lo) // columns if columns else 0
-    for c in range(columns):
-        part, good = values[c * n:(c + 1) * n], ok[c * n:(c + 1) * n]
+    for c in range(columns):   # a column at a time: each is as wide as its own longest value
+        part, good = read_decimals(b, lo[c * n:(c + 1) * n], hi[c * n:(c + 1) * n])
         if good.all():
             out.append(array("d", part.tobytes()))
             continue
@@ -233,7 +242,10 @@ def parse_bulk(buf: bytes) -> Any:
 
     gap_lo = np.concatenate(([0], ends + 1))                             # text before each record, then the tail
     gap_hi = np.concatenate((starts, [len(a)]))
-    bar_n, bar_m = _bars(a, buf, gap_lo[:-1], gap_hi[:-1])
+    bars = _bars(a, buf, gap_lo[:-1], gap_hi[:-1])
+    if bars is None:
+        return None
+    bar_n, bar_m = bars
     parsed = Parsed(len(buf), len(newlines), parts, order, lines, [], _last_bar(buf[int(ends[-1]) + 1:]),
                     unparsed=unparsed, bar_n=bar_n, bar_m=bar_m)
     texts, text_lines = _kept_texts(buf, newlines, gap_lo, gap_hi)

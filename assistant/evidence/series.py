@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Iterator, Sequence
 
 from assistant.engine.facts import Fact
-from assistant.evidence._buckets import BULK_BUCKETS, joined, span, total_of
+from assistant.evidence._buckets import BULK_BUCKETS, index_of, joined, span, total_of
 
 __all__ = ["MetricSeries", "Point", "Reading", "canonical_metric"]
 
@@ -107,10 +107,10 @@ class MetricSeries:
                        finite: Sequence[float]) -> None:
         lo, hi = span(finite)
         if self.min is None or lo < self.min.value:
-            i = values.index(lo)
+            i = index_of(values, lo)
             self.min = Point(int(steps[i]), float(values[i]), int(lines[i]))
         if self.max is None or hi > self.max.value:
-            i = values.index(hi)
+            i = index_of(values, hi)
             self.max = Point(int(steps[i]), float(values[i]), int(lines[i]))
 
     def _keep(self, steps: Sequence[int], values: Sequence[float], lines: Sequence[int]) -> None:
@@ -135,13 +135,13 @@ class MetricSeries:
                 continue
             whole = min((n - i) // self._bucket, self.capacity - 1 - len(self._values))
             if whole >= BULK_BUCKETS:  # many buckets: chosen at once (numpy), the same points
-                from assistant.evidence._buckets import kept_points
+                from assistant.evidence._buckets import kept_index, take
 
                 j = i + whole * self._bucket
-                picks = [i + k for k in kept_points(values[i:j], self._bucket, self._centre)]
-                self._steps.extend([steps[k] for k in picks])
-                self._values.extend([values[k] for k in picks])
-                self._lines.extend([lines[k] for k in picks])
+                picks = kept_index(values, self._bucket, self._centre, i, j)
+                self._steps.extend(take(steps, picks, i))
+                self._values.extend(take(values, picks, i))
+                self._lines.extend(take(lines, picks, i))
                 i = j
                 continue
             j = i + self._bucket

@@ -195,3 +195,34 @@ def test_the_column_path_declines_or_reads_odd_dicts_as_the_loop(tmp_path: Path,
     fast = read(path, bulk=False)
     monkeypatch.setattr(_logscan, "parse_columns", lambda *args: None)
     assert fast == read(path, bulk=False)
+
+
+def test_bars_of_many_gaps_are_last_bar_of_each() -> None:
+    """`_bulkscan._bars` (a window after each gap's last `| `) against `_last_bar` on each gap:
+    random text of bar pieces (counters with spaces and `_`, data bars, bars cut by the gap's end
+    or the buffer's), gaps of every length, a bar running into the buffer's last bytes."""
+    from assistant.evidence._bulkscan import _bars
+    from assistant.evidence._logscan import _last_bar
+
+    rng = random.Random(11)
+    pieces = [b"| ", b"/", b" [", b"it", b"s/it]", b"it/s]", b" ", b"_", b"12", b"7", b"500", b"x", b"\r", b"\n",
+              b"examples/s]", b"[02:41<19:45,  2.69", b"|", b"i", b"t", b"123456789012345678901234"]
+    for trial in range(60):
+        def bar() -> bytes:   # a counter, then ` [` and the rate unit at distances around the limits
+            counter = rng.choice([b"60/500", b"1 /2", b"1_0/20", b"7/", b"/9", b"12345678901234567890/1"])
+            return (b"| " + counter + b" " * rng.randrange(0, 44) + b" [" + b"0" * rng.randrange(0, 66)
+                    + rng.choice([b"it", b"s/it]", b"examples/s]", b"i"]))
+        buf = b"".join(bar() if rng.random() < 0.3 else rng.choice(pieces)
+                       for _ in range(rng.randrange(50, 1500)))
+        if trial % 3 == 0:
+            buf += b"| 60/500 [02:41<19:45,  2.69s/i"[:rng.randrange(1, 31)]   # a bar cut by the buffer's end
+        a = np.frombuffer(buf, dtype=np.uint8)
+        cuts = sorted({0, len(buf), *rng.sample(range(len(buf) + 1), min(len(buf), rng.randrange(1, 40)))})
+        lo, hi = np.array(cuts[:-1], dtype=np.int64), np.array(cuts[1:], dtype=np.int64)
+        found = _bars(a, buf, lo, hi)
+        if found is None:   # a counter past int64: the buffer is left to the per-record path
+            assert any(max(_last_bar(buf[x:y]) or (0,)) >= 2 ** 63 for x, y in zip(lo.tolist(), hi.tolist()))
+            continue
+        bar_n, bar_m = found
+        for x, y, n, m in zip(lo.tolist(), hi.tolist(), bar_n.tolist(), bar_m.tolist()):
+            assert ((n, m) if n >= 0 else None) == _last_bar(buf[x:y]), (buf[x:y], n, m)
