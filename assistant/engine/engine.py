@@ -163,7 +163,7 @@ class Engine:
             matched = tuple(dict.fromkeys(ids))
             if rule.reads:
                 resolver = Resolver(env, self)
-                for parts in rule.reads:
+                for parts in sorted(rule.reads):  # a fixed premise order, whatever the hash seed
                     resolver(parts)
                 ids = matched + tuple(i for i in resolver.read if i not in matched)
             else:
