@@ -38,12 +38,17 @@ _NUMBER = re.compile(
 _WILD = re.compile(r"\b(?:wild\w*|violent\w*|crazy|massive\w*|huge|hugely|extreme\w*|by orders of magnitude)\b|剧烈")
 _LR_DECAYED = re.compile(r"\b(?:decay\w*|at the end|final|end of|drops? to|falls? to|goes? to|went to|schedul\w*|warm\w*|min(?:imum)?|down to)\b")
 _MEAN_WORDS = re.compile(r"\b(?:mean|average|avg|about|around)\b|平均")
+# metrics a verifier pays out on: one that falls to 0 after paying out is a policy change, not a broken reward
+_PAYOUT = re.compile(r"^(?:reward|accuracy|rewards/(?!chosen|rejected|margins|accuracies)[^/]+/mean)$")
+SHORT_SPAN = 10  # fewer logged steps than this cannot show a trend against step-to-step noise
 MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
 _ASSIGNED = re.compile(r"\b[a-z_][\w.]*\s*[=:]\s*$")
+# a number that belongs to another noun said just before it ("exits with code 0", "rank 0", "seed 42")
+_OTHER_NOUN = re.compile(r"\b(?:(?:exit|return|error|status)? ?code|exitcode|status|rank|seed|port|version|pid|device|cuda|gpu)\s*[:=#]?\s*$")
 _CONTRAST = re.compile(r"\b(?:but|while|whereas|however|although|though|compared|versus|vs\.?|than|unlike)\b|但|而|相比")
 _STEP_BEFORE = re.compile(r"\b(?:step|steps|iter|iteration|iterations|epoch|epochs|batch|round|rounds|update|updates|global_step)\s*#?:?\s*[~≈]?\s*$")
-_STEP_AFTER = re.compile(r"^\s*(?:个|次|轮|步)?\s*(?:步|轮|steps?|iterations?|iters?|its\b|epochs?|batches|rounds?|updates?|samples|examples|rows|tokens|generations|completions|prompts|questions|problems|items|tasks|images|gpus?|nodes?)\b")
-_SPAN_WORDS = re.compile(r"^\s*(?:over|for|during|across|in|within)\s*(?:the\s+)?(?:first\s+|last\s+)?$")
+_STEP_AFTER = re.compile(r"^\s*(?:个|次|轮|步)?\s*(?:(?:logged|consecutive|successive|straight|more|further|training|optimi[sz]er|global|gradient|eval(?:uation)?)\s+)?(?:步|轮|steps?|iterations?|iters?|its\b|epochs?|batches|rounds?|updates?|samples|examples|rows|tokens|generations|completions|prompts|questions|problems|items|tasks|images|gpus?|nodes?)\b")
+_SPAN_WORDS = re.compile(r"(?:^|\b)\s*(?:over|for|during|across|in|within)\s*(?:the\s+)?(?:first\s+|last\s+)?$")
 _AFTER_WORDS = re.compile(r"(?:after|from|since|around|at|by|until|past|beyond|starting at|starting from)\s*(?:about\s+|around\s+|~\s*)?$")
 _CONNECTOR = re.compile(r"^[\s,/&+]*(?:and|&|as well as|or|both|plus|with|/)?[\s,/&+]*(?:both\s+|the\s+)?$")
 _PRE_WORDS = 3
@@ -168,7 +173,7 @@ def _shapes(text: str, vocab: _Vocabulary, only: tuple[str, ...] | None = None) 
 
 def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) -> Claim | None:
     claim = Claim(metric=name, words=" ".join(f"{before} {mention}{span}".split())[:160])
-    claim.shapes = _shapes(span, vocab) | _shapes(before + " ", vocab, only=("nonfinite", "zero_words", "oscillate", "spike", "up", "initial", "flat", "all_words"))
+    claim.shapes = _shapes(span, vocab) | _shapes(before + " ", vocab, only=("nonfinite", "zero_words", "oscillate", "spike", "up", "initial", "flat", "all_words", "after_start"))
     moves = [(m.start(), move) for move in ("up", "down") if move in claim.shapes
              for m in vocab.shapes[move].finditer(span) if not _negated(span, m.start(), vocab)]
     claim.last_move = max(moves)[1] if moves else ("up" if "up" in claim.shapes else "down" if "down" in claim.shapes else None)
@@ -194,7 +199,7 @@ def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) 
                 previous_step = True
             continue
         previous_step = False
-        if len(pre.split()) > MAX_VALUE_DISTANCE or _ASSIGNED.search(pre[-40:]):
+        if len(pre.split()) > MAX_VALUE_DISTANCE or _ASSIGNED.search(pre[-40:]) or _OTHER_NOUN.search(pre[-24:]):
             continue  # too far from the metric's name to be its value, or another setting's ("num_generations=32")
         if unit in ("gb", "gib", "mb", "mib", "b", "m", "x") and name != "memory":
             continue  # sizes and model names ("7b") belong to the estimator's reading
@@ -248,9 +253,16 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
         falling = claim.has("down") and not claim.has("all_words", "from_start")
         if falling and m in ("loss", "eval_loss"):
             fact("symptom.loss_collapse", value=0.0, step=step, from_value=None)
+        elif falling and _PAYOUT.match(m):
+            # "the format reward rises, then falls to 0": it paid out before, so the reward works and the
+            # policy (or what it is allowed to generate) changed - a falling curve, not a reward stuck at 0.
+            fact("symptom.trend", direction="falling", first=None, last=0.0, change=None, monotonic=False,
+                 turned=claim.has("up"), from_step=step)
         else:
+            # "zero from the second step onward": the first steps were not zero, so from_step is past the start
+            later = claim.has("after_start") and not claim.has("from_start")
             fact("symptom.stuck_zero", n=claim.over_steps, zeros=claim.over_steps, fraction=1.0 if not falling else None,
-                 all=not falling, from_step=step if step is not None else 0)
+                 all=not falling and not later, from_step=step if step is not None else (2 if later else 0))
         return out
     if len(vals) >= 2:
         out.extend(_series_facts(claim, base))
@@ -349,6 +361,10 @@ def _shape_facts(claim: Claim, base: dict[str, object]) -> list[Fact]:
         # "bounces up and down", "oscillates": noise, which a person cannot tell from instability by eye;
         # a spike is a jump of several times that the words or the values show.
         out.append(Fact("symptom.noisy", {**base, "wild": bool(_WILD.search(str(base["words"])))}, SOURCE, CF))
+    elif claim.last_move is not None and claim.over_steps is not None and claim.over_steps < SHORT_SPAN:
+        # "went up for 5 steps in a row": a handful of logged points is within a noisy curve's
+        # spread; a trend needs more points than that (the detectors' noise-vs-trend rule).
+        out.append(Fact("symptom.noisy", {**base, "wild": False, "n": claim.over_steps}, SOURCE, CF))
     elif claim.last_move is not None:
         # "goes down at first and then back up": the move said last is where the curve is heading.
         turned = claim.has("up") and claim.has("down")

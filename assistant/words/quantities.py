@@ -16,7 +16,7 @@ from assistant.datafile import load_yaml_file
 from assistant.engine.facts import Fact
 from assistant.paths import RULES_DIR
 
-__all__ = ["facts_from_quantities", "gpu_table"]
+__all__ = ["facts_from_quantities", "gpu_capabilities", "gpu_table"]
 
 SOURCE = "question"
 _NOT_NAMES = frozenset({"a", "an", "the", "of", "on", "with", "for", "my", "our", "this", "that", "to", "in", "at", "and", "or",
@@ -50,6 +50,13 @@ def gpu_table(path: Path = RULES_DIR / "gpus.yaml") -> tuple[tuple[re.Pattern[st
     """(pattern, name, GiB per card) in file order: specific names before general ones."""
     data = load_yaml_file(path) or {}
     return tuple((re.compile(e["pattern"]), e["name"], float(e["memory_gib"])) for e in data["gpus"])
+
+
+@lru_cache(maxsize=1)
+def gpu_capabilities(path: Path = RULES_DIR / "gpus.yaml") -> dict[str, float]:
+    """GPU kind -> CUDA compute capability, for the kinds whose capability the table gives."""
+    data = load_yaml_file(path) or {}
+    return {e["name"]: float(e["capability"]) for e in data["gpus"] if e.get("capability") is not None}
 
 
 def _gib(size: float, unit: str) -> float:
@@ -88,6 +95,9 @@ def _gpu(text: str) -> list[Fact]:
             break
     if kind is not None:
         facts.append(Fact("user.gpu_name", kind[0], SOURCE))
+        capability = gpu_capabilities().get(kind[0])
+        if capability is not None:  # what the card supports: bf16 needs 8.0, fp8 8.9
+            facts.append(Fact("user.gpu_capability", capability, SOURCE))
     if memory is None and kind is not None:
         memory = kind[1]
     if memory is not None and 1 <= memory <= 512:

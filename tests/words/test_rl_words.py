@@ -1,0 +1,154 @@
+"""RL runs in the user's words: a policy that learned and then fell apart, rollouts that break after a
+weight sync, a rollout-vs-trainer log-prob gap - and the readings that must not fire (a reward that
+paid out before is not a broken reward function; a number after "exit code" is not a reward).
+
+The real questions come from the corpus's dev split only (tests/cases/dev)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.consult import consult
+from assistant.words import facts_from_words
+from assistant.words.claims import facts_from_claims
+from assistant.words.phrases import phrase_facts
+
+DEV = Path(__file__).resolve().parents[1] / "cases" / "dev"
+
+
+def names(text: str) -> set[str]:
+    return {f.name for f in phrase_facts(text)}
+
+
+def claimed(text: str, kind: str = "grpo") -> list[tuple[str, dict]]:
+    return [(f.name, dict(f.value)) for f in facts_from_claims(text, kind)]
+
+
+# --- claims -------------------------------------------------------------------------------------
+
+def test_a_reward_that_falls_to_zero_after_paying_out_is_a_falling_curve_not_stuck_zero() -> None:
+    out = claimed("The format reward rises at first but declines to zero after about 50 steps")
+    assert [n for n, _ in out] == ["symptom.trend"]
+    value = out[0][1]
+    assert value["metric"] == "rewards/format/mean" and value["direction"] == "falling"
+    assert value["last"] == 0.0 and value["turned"] is True and value["from_step"] == 50
+
+
+def test_goes_to_zero_is_a_fall() -> None:
+    out = claimed("why does the accuracy reward go to zero?")
+    assert out and out[0][0] == "symptom.trend" and out[0][1]["direction"] == "falling"
+
+
+@pytest.mark.parametrize("text", ["the reward stays at 0 for every step", "the format reward is 0.0 for every completion",
+                                  "reward is zero from the first step"])
+def test_a_reward_at_zero_throughout_is_still_stuck_zero(text: str) -> None:
+    assert any(n == "symptom.stuck_zero" and v["all"] for n, v in claimed(text))
+
+
+def test_a_falling_loss_to_zero_stays_a_loss_collapse() -> None:
+    assert [n for n, _ in claimed("my loss goes to 0 after 10 steps", "sft")] == ["symptom.loss_collapse"]
+
+
+@pytest.mark.parametrize("text", ["reward std looks plausible, exits with code 0", "the reward on rank 0 is fine",
+                                  "reward seed 0 run looks plausible"])
+def test_a_number_that_belongs_to_another_noun_is_not_the_metrics_value(text: str) -> None:
+    assert not any(n == "symptom.stuck_zero" for n, _ in claimed(text))
+
+
+# --- phrases ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "After training for a while, the training curves suddenly break and the run degrades",
+    "the reward goes up at first and then gradually declines over the rest of training",
+    "after ~1500 steps the policy collapses and samples become noise",
+    "why does the reward collapse after 400 steps?",
+    "accuracy drops sharply at step 300",
+    "训练到400步训崩了",
+])
+def test_a_policy_that_learned_and_then_fell_apart(text: str) -> None:
+    assert "user.rl_collapse" in names(text)
+
+
+@pytest.mark.parametrize("text", [
+    "is my model collapsing?",
+    "I'm worried the run will collapse",
+    "we use a KL penalty to avoid collapse",
+    "entropy collapse after 100 steps",
+    "the reward drops sharply at step 300 and then recovers",
+    "the loss suddenly drops at step 50",
+])
+def test_worries_dips_and_other_collapses_are_not_a_policy_collapse(text: str) -> None:
+    assert "user.rl_collapse" not in names(text)
+
+
+def test_rollouts_that_break_after_a_sync_or_resume() -> None:
+    text = ("After resuming, the first rollout batch is fine, but every later batch is malformed text "
+            "without the format tags")
+    assert {"user.breaks_after_sync", "user.completions_empty"} <= names(text)
+
+
+@pytest.mark.parametrize("text", ["training/rollout_probs_diff_mean climbs", "there is a rollout-training mismatch",
+                                  "vllm vs trainer logprob mismatch grows", "the log probs from vllm differ from the trainer's"])
+def test_a_gap_between_rollout_and_trainer_log_probs(text: str) -> None:
+    assert "user.is_ratio_odd" in names(text)
+
+
+def test_an_overflow_word_in_another_sentence_is_no_log_prob_overflow() -> None:
+    text = "the importance sampling ratio blows up. The mean per-token logprob difference is only 0.012"
+    assert "user.logprob_overflow" not in names(text)
+    assert "user.logprob_overflow" in names("the KL term goes NaN. The KL is exp(r) - r - 1 on the logprobs")
+
+
+def test_a_grad_norm_that_blows_up_is_a_spike() -> None:
+    assert "user.grad_norm_spikes" in names("after a while the actor grad_norm blows up")
+
+
+# --- real dev questions ---------------------------------------------------------------------------
+
+def read(case: str) -> set[str]:
+    return {f.name for f in facts_from_words((DEV / case / "question.txt").read_text(encoding="utf-8"))}
+
+
+@pytest.mark.parametrize("case,fact", [
+    ("r-searchr1-ppo-long-run-collapse-high-lr", "user.rl_collapse"),
+    ("r-verl-vllm-cascade-attn-gradnorm-explosion", "user.is_ratio_odd"),
+    ("r-swift-vllm-lora-double-count-after-resume", "user.breaks_after_sync"),
+])
+def test_dev_questions(case: str, fact: str) -> None:
+    assert fact in read(case)
+
+
+def test_dev_format_reward_that_declines_is_not_read_as_never_paying_out() -> None:
+    facts = read("r-openr1-format-reward-declines-length-cap")
+    assert "symptom.stuck_zero" not in facts and "symptom.trend" in facts
+
+
+# --- what the rules make of it --------------------------------------------------------------------
+
+def first(question: str, *attachments: Path) -> list[str]:
+    return [d.id for d in consult(question, attachments=list(attachments)).diagnoses]
+
+
+def test_a_collapse_with_an_unknown_rate_leads_with_the_rate_and_asks_for_it() -> None:
+    report = consult((DEV / "r-searchr1-ppo-long-run-collapse-high-lr" / "question.txt").read_text())
+    assert report.diagnoses[0].id == "lr_too_high" and report.diagnoses[0].severity == "info"
+    assert any("learning rate" in (q.get("text", "") if isinstance(q, dict) else getattr(q, "text", "")).lower()
+               for q in report.questions)
+
+
+def test_a_reward_that_fell_under_a_length_cap_suspects_truncation_not_the_reward_function() -> None:
+    case = DEV / "r-openr1-format-reward-declines-length-cap"
+    got = first((case / "question.txt").read_text(), case / "config.yaml")
+    assert "completions_truncated" in got[:3] and "reward_function_broken" not in got
+
+
+def test_rollouts_broken_after_resume_with_vllm_lora_blame_the_served_weights() -> None:
+    case = DEV / "r-swift-vllm-lora-double-count-after-resume"
+    got = first((case / "question.txt").read_text(), case / "config.yaml")
+    assert got[0] == "vllm_wrong_model" and "model_too_weak" not in got
+
+
+def test_a_rollout_trainer_log_prob_gap_with_exploding_grad_norm_is_off_policy() -> None:
+    got = first((DEV / "r-verl-vllm-cascade-attn-gradnorm-explosion" / "question.txt").read_text())
+    assert got[0] == "is_ratio_divergence"

@@ -1,0 +1,159 @@
+"""Words about SFT and NaN runs (issue 10): noise against a trend, a loss that turned 0 only after
+the first steps, what a GPU's kind says about its precision, answers cut off by truncation, and
+worried questions about runs that are fine. Sentences are as users write them (the dev corpus's
+questions and threads like them); the last test runs whole dev questions through `consult`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.consult import consult
+from assistant.words.claims import facts_from_claims
+from assistant.words.phrases import phrase_facts
+from assistant.words.quantities import facts_from_quantities
+
+DEV = Path(__file__).resolve().parents[1] / "cases" / "dev"
+
+
+def claim_names(text: str) -> dict[str, dict]:
+    return {f.name: f.value for f in facts_from_claims(text, "sft")}
+
+
+def phrases(text: str) -> set[str]:
+    return {f.name for f in phrase_facts(text)}
+
+
+# --- noise against a trend -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "the training loss went up for 5 logged steps in a row",
+    "the loss went up in the last 3 steps",
+    "loss increased for 4 consecutive steps",
+])
+def test_a_move_over_a_handful_of_steps_is_noise_not_a_trend(text: str) -> None:
+    found = claim_names(text)
+    assert "symptom.trend" not in found, found
+    assert found["symptom.noisy"]["metric"] == "loss"
+
+
+def test_a_step_count_with_a_qualifier_is_not_a_value_of_the_metric() -> None:
+    # "5 logged steps" is a span, not a loss of 5
+    found = claim_names("the training loss went up for 5 logged steps")
+    assert all(v.get("last") != 5 for v in found.values() if isinstance(v, dict))
+
+
+def test_a_rise_over_many_steps_is_still_a_trend() -> None:
+    found = claim_names("loss rose from 1.2 to 3.5 over 2000 steps")
+    assert found["symptom.trend"]["direction"] == "rising"
+
+
+@pytest.mark.parametrize("text", ["the loss jumps high and low and never comes down", "loss goes back and forth"])
+def test_high_and_low_is_oscillation(text: str) -> None:
+    assert "symptom.noisy" in claim_names(text)
+
+
+# --- a zero that came after the start --------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "the training loss is zero from the second step onward",
+    "the loss is 0 after the first few steps",
+    "the loss is exactly 0 starting from step 3",
+])
+def test_zero_after_the_first_steps_is_not_zero_from_the_start(text: str) -> None:
+    zero = claim_names(text)["symptom.stuck_zero"]
+    assert zero["from_step"] >= 2 and zero["all"] is False
+
+
+@pytest.mark.parametrize("text", ["the loss is 0 from the start", "loss is 0 from the first step"])
+def test_zero_from_the_start_stays_from_the_start(text: str) -> None:
+    zero = claim_names(text)["symptom.stuck_zero"]
+    assert zero["from_step"] == 0 and zero["all"] is True
+
+
+def test_nan_from_the_first_step_is_still_from_start() -> None:
+    assert claim_names("loss nan from the first step")["symptom.nonfinite"]["from_start"] is True
+
+
+# --- what the GPU's kind says ----------------------------------------------------------------
+
+@pytest.mark.parametrize("text,capability", [
+    ("LoRA on a V100", 7.0), ("running it in Colab", 7.5), ("a T4 with 16GB", 7.5), ("2x A100 80GB", 8.0),
+    ("on my 4090", 8.9), ("an RTX 2080 Ti", 7.5),
+])
+def test_a_named_gpu_gives_its_compute_capability(text: str, capability: float) -> None:
+    values = {f.name: f.value for f in facts_from_quantities(text)}
+    assert values["user.gpu_capability"] == capability
+
+
+def test_an_amd_part_has_no_cuda_capability() -> None:
+    assert "user.gpu_capability" not in {f.name for f in facts_from_quantities("training on an MI300X")}
+
+
+def test_v100_gpus_is_not_a_count_of_100() -> None:
+    values = {f.name: f.value for f in facts_from_quantities("LoRA on V100 GPUs")}
+    assert values.get("user.gpu_count") != 100
+    assert "multi_gpu" not in str([f.value for f in phrase_facts("LoRA on V100 GPUs") if f.name == "user.multi_gpu"
+                                   and f.value["words"].startswith("100")])
+
+
+@pytest.mark.parametrize("text", [
+    "My GPU is a V100, so bf16 is not an option.",
+    "we can't use bf16 on these cards",
+    "no bf16 support on the T4",
+])
+def test_naming_bf16_to_say_it_cannot_be_used_is_not_using_it(text: str) -> None:
+    assert "user.uses_bf16" not in phrases(text)
+
+
+def test_bf16_in_use_is_still_read() -> None:
+    assert "user.uses_bf16" in phrases("training with bf16 on 8 H100s, loss spikes")
+
+
+# --- answers cut by truncation ---------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "the collator truncates tokens past max_length, and for long samples the answer part gets cut off",
+    "the labels get truncated when the prompt is long",
+    "training fails with 'No tokens available to compute loss.'",
+])
+def test_truncation_cutting_the_answer_is_named(text: str) -> None:
+    assert "user.labels_truncated" in phrases(text)
+
+
+def test_truncating_the_dataset_is_not_truncating_labels() -> None:
+    assert "user.labels_truncated" not in phrases("I truncated the dataset to 1000 samples and the loss is flat")
+
+
+# --- worried questions -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Is the SFT stage going wrong?",
+    "Is the training diverging or starting to overfit? Should I stop it?",
+    "is something wrong with my run?",
+])
+def test_worried_questions_are_health_checks(text: str) -> None:
+    assert "user.healthy_check" in phrases(text)
+
+
+# --- whole dev questions ---------------------------------------------------------------------
+
+def top(case: str) -> list[str]:
+    d = DEV / case
+    attachments = [d / f for f in ("log.txt", "config.yaml") if (d / f).exists()]
+    return [x.id for x in consult((d / "question.txt").read_text(encoding="utf-8"), attachments=attachments).diagnoses]
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("n-llamafactory-qwen-v100-embedding-inf-upcast-layernorm", "mixed_precision_instability"),  # NaN on a V100
+    ("n-smol-course-dpo-fp16-zero-loss-step2", "mixed_precision_instability"),   # 0 from step 2, Colab
+    ("s-minicpmv-truncation-drops-labels-no-tokens", "label_masking_wrong"),     # answers cut by truncation
+])
+def test_dev_questions_lead_with_the_cause(case: str, expected: str) -> None:
+    assert top(case)[:1] == [expected]
+
+
+def test_a_worried_question_about_a_short_rise_raises_no_warning() -> None:
+    d = DEV / "h-starcoder-ft-train-loss-up-few-steps"
+    report = consult((d / "question.txt").read_text(encoding="utf-8"))
+    assert all(x.severity not in ("warning", "critical") for x in report.diagnoses)
