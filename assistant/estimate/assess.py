@@ -11,7 +11,9 @@ from assistant.estimate.memory import GIB, Estimate, estimate_memory
 from assistant.estimate.model import resolve_model
 from assistant.estimate.setup import setup_from_config
 
-__all__ = ["Assessment", "assess", "config_from_file", "config_from_facts"]
+__all__ = ["Assessment", "assess", "config_from_file", "config_from_facts", "TIGHT"]
+
+TIGHT = 0.85  # a peak above this share of the memory fits only within the estimate's error (~15%)
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,11 @@ class Assessment:
     memory_gib: float | None
     memory_source: str
     ladder: LadderResult | None
+
+    @property
+    def tight(self) -> bool:
+        """Fits, but with less than the estimate's error to spare."""
+        return bool(self.fits) and self.memory_gib is not None and self.estimate.peak_bytes > TIGHT * self.memory_gib * GIB
 
     @property
     def fits(self) -> bool | None:
@@ -43,6 +50,9 @@ def assess(config: Mapping[str, Any], *, gpus: int = 1, memory_gib: float | None
     ladder = None
     if memory_gib is not None and est.peak_bytes > memory_gib * GIB:
         ladder = climb(dims, setup, gpus, memory_gib * GIB)
+    elif memory_gib is not None and est.peak_bytes > TIGHT * memory_gib * GIB:
+        # inside the estimate's own error: the rung that would leave that margin free
+        ladder = climb(dims, setup, gpus, TIGHT * memory_gib * GIB)
     return Assessment(est, memory_gib, memory_source, ladder)
 
 

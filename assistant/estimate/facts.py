@@ -30,6 +30,8 @@ def estimate_facts(a: Assessment) -> list[Fact]:
     if a.memory_gib is not None:
         facts += [Fact("estimate.memory_gib", a.memory_gib, a.memory_source or SOURCE),
                   Fact("estimate.fits", bool(a.fits), SOURCE)]
+        if a.tight:
+            facts.append(Fact("estimate.tight", True, SOURCE))
     if a.ladder is not None:
         facts.append(Fact("estimate.next_rung", a.ladder.rung.name if a.ladder.rung else "none", SOURCE))
     return facts

@@ -59,7 +59,7 @@ RUNGS: tuple[Rung, ...] = (
          lambda s: {"gradient_checkpointing": True,
                     "gradient_checkpointing_kwargs": {"use_reentrant": s.zero_stage >= 3}}),
     Rung("quantization", "model_not_quantized", "load the base model in 4-bit (QLoRA)",
-         lambda s: s.quant is None,
+         lambda s: s.quant in (None, "8bit"),  # 8-bit still has the 4-bit rung above it
          lambda s: replace(s, quant="4bit", adapter="qlora", ref_model=False,
                            lora_target_linear=s.lora_target_linear or s.adapter is None,
                            lora_r=s.lora_r if s.adapter else 16),

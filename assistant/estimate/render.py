@@ -70,6 +70,9 @@ def _verdict(a: Assessment) -> str:
         return ("verdict: unknown - no GPU seen here; give the memory per GPU with --gpu-memory GiB "
                 "(or run `assistant probe --save` on the training host)")
     where = f"{a.memory_gib:.1f} GiB per GPU ({a.memory_source})"
+    if a.tight:
+        return (f"verdict: fits in {where}, but only {a.memory_gib - peak:.1f} GiB to spare, inside the estimate's "
+                f"~15% error: an OOM on the real run is plausible")
     if a.fits:
         return f"verdict: fits in {where}, {a.memory_gib - peak:.1f} GiB to spare"
     return f"verdict: DOES NOT FIT in {where}: short by {peak - a.memory_gib:.1f} GiB"
@@ -82,7 +85,8 @@ def _ladder(a: Assessment) -> list[str]:
         head = (f"the OOM ladder is not enough: with every rung ({', '.join(ladder.applied) or 'none applies'}) "
                 f"the peak is still {ladder.peak_bytes / GIB:.1f} GiB; use more GPUs or a smaller model")
     else:
-        head = (f"cheapest rung of the OOM ladder that fits: {ladder.rung.name} - {ladder.rung.text} "
+        goal = "leaves a 15% margin" if a.tight else "fits"
+        head = (f"cheapest rung of the OOM ladder that {goal}: {ladder.rung.name} - {ladder.rung.text} "
                 f"({ladder.rung.diagnosis}); estimated peak then {ladder.peak_bytes / GIB:.1f} GiB")
     lines = ["", head]
     if ladder.patch:

@@ -102,7 +102,10 @@ def setup_from_config(config: Mapping[str, Any]) -> TrainSetup:
         micro_batch_size=integer("micro_batch_size", 1),
         gradient_accumulation_steps=integer("gradient_accumulation_steps", 1),
         sequence_len=sequence or _AXOLOTL_SEQUENCE_LEN, prompt_len=prompt or None, completion_len=completion or None,
-        gradient_checkpointing=get("gradient_checkpointing") in _CKPT_ON,
+        gradient_checkpointing=get("gradient_checkpointing") in _CKPT_ON or (
+            # LLaMA-Factory checkpoints by default (disable_gradient_checkpointing turns it off)
+            get("tool") == "llamafactory" and get("gradient_checkpointing") is None
+            and get("disable_gradient_checkpointing") is not True),
         activation_offloading=get("activation_offloading") not in (None, False),
         attention=str(get("attn_implementation", "sdpa")),
         lora_r=integer("lora_r", _AXOLOTL_LORA_R), lora_dropout=number("lora_dropout", 0.0),
