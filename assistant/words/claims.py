@@ -40,6 +40,7 @@ _LR_DECAYED = re.compile(r"\b(?:decay\w*|at the end|final|end of|drops? to|falls
 _MEAN_WORDS = re.compile(r"\b(?:mean|average|avg|about|around)\b|平均")
 # metrics a verifier pays out on: one that falls to 0 after paying out is a policy change, not a broken reward
 _PAYOUT = re.compile(r"^(?:reward|accuracy|rewards/(?!chosen|rejected|margins|accuracies)[^/]+/mean)$")
+_BECOMES = re.compile(r"\b(?:becomes?|became|becoming|turns? (?:in)?to|turned (?:in)?to|ends? up (?:at|as))\b")
 SHORT_SPAN = 10  # fewer logged steps than this cannot show a trend against step-to-step noise
 MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
 _ASSIGNED = re.compile(r"\b[a-z_][\w.]*\s*[=:]\s*$")
@@ -260,7 +261,9 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
                  turned=claim.has("up"), from_step=step)
         else:
             # "zero from the second step onward": the first steps were not zero, so from_step is past the start
-            later = claim.has("after_start") and not claim.has("from_start")
+            # ... and so is one said to become 0 ("jumps up and then becomes 0"): it was something else first
+            later = (claim.has("after_start", "up", "spike") or _BECOMES.search(claim.words) is not None) \
+                and not claim.has("from_start")
             fact("symptom.stuck_zero", n=claim.over_steps, zeros=claim.over_steps, fraction=1.0 if not falling else None,
                  all=not falling and not later, from_step=step if step is not None else (2 if later else 0))
         return out

@@ -65,7 +65,16 @@ def test_zero_after_the_first_steps_is_not_zero_from_the_start(text: str) -> Non
     assert zero["from_step"] >= 2 and zero["all"] is False
 
 
-@pytest.mark.parametrize("text", ["the loss is 0 from the start", "loss is 0 from the first step"])
+@pytest.mark.parametrize("text", [
+    "the loss suddenly jumps up and then becomes 0",
+    "the loss becomes 0 after a while",
+])
+def test_a_loss_said_to_become_zero_was_not_zero_at_first(text: str) -> None:
+    zero = claim_names(text)["symptom.stuck_zero"]
+    assert zero["from_step"] >= 2 and zero["all"] is False
+
+
+@pytest.mark.parametrize("text", ["the loss is 0 from the start", "loss is 0 from the first step", "loss becomes 0 immediately"])
 def test_zero_from_the_start_stays_from_the_start(text: str) -> None:
     zero = claim_names(text)["symptom.stuck_zero"]
     assert zero["from_step"] == 0 and zero["all"] is True
@@ -148,6 +157,7 @@ def top(case: str) -> list[str]:
     ("n-llamafactory-qwen-v100-embedding-inf-upcast-layernorm", "mixed_precision_instability"),  # NaN on a V100
     ("n-smol-course-dpo-fp16-zero-loss-step2", "mixed_precision_instability"),   # 0 from step 2, Colab
     ("s-minicpmv-truncation-drops-labels-no-tokens", "label_masking_wrong"),     # answers cut by truncation
+    ("s-llama2-7b-alpaca-loss-jumps-then-zero", "lr_too_high"),                   # a spike, then 0: not the labels
 ])
 def test_dev_questions_lead_with_the_cause(case: str, expected: str) -> None:
     assert top(case)[:1] == [expected]
