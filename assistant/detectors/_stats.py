@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+from itertools import repeat
+from operator import sub
 from typing import Sequence
 
 __all__ = [
@@ -27,7 +29,7 @@ def median(xs: Sequence[float]) -> float:
 def mad(xs: Sequence[float], centre: float | None = None) -> float:
     """Median absolute deviation from ``centre`` (default: the median)."""
     c = median(xs) if centre is None else centre
-    return median([abs(x - c) for x in xs])
+    return median(list(map(abs, map(sub, xs, repeat(c)))))
 
 
 def head_median(xs: Sequence[float], k: int = 3) -> float:
@@ -45,7 +47,7 @@ def noise_sigma(xs: Sequence[float]) -> float:
     Differencing turns a steady trend into a constant, which the MAD around the median
     difference then ignores: a rising curve is not mistaken for noise.
     """
-    diffs = [b - a for a, b in zip(xs, xs[1:])]
+    diffs = list(map(sub, xs[1:], xs))   # b - a for each a and the b after it
     return MAD_TO_SIGMA * mad(diffs) / math.sqrt(2) if diffs else 0.0
 
 

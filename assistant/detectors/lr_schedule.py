@@ -6,6 +6,8 @@ decay)"; "Loss Plateau": "Set warmup_steps to 5-10% of total steps" - hence warm
 from __future__ import annotations
 
 import math
+from itertools import repeat
+from operator import add, mul, sub, truediv
 from collections.abc import Sequence
 
 from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact, starts_early, steps_of
@@ -28,15 +30,20 @@ SHAPES = {
     "linear": lambda x: 1.0 - x,
     "cosine": lambda x: 0.5 * (1.0 + math.cos(math.pi * x)),
 }
+# SHAPES over a whole column, the same operations in C-level maps (a long run logs 50k rates).
+_CURVES = {
+    "linear": lambda xs: map(sub, repeat(1.0), xs),
+    "cosine": lambda xs: map(mul, repeat(0.5), map(add, repeat(1.0), map(math.cos, map(mul, repeat(math.pi), xs)))),
+}
 
 
 def _shape(steps: Sequence[int], values: Sequence[float]) -> str:
     """Best-fitting decay shape after the peak (linear wins ties: with 3 points they coincide)."""
     if len(values) < 3 or steps[-1] == steps[0] or values[0] == values[-1]:
         return "other"
-    xs = [(s - steps[0]) / (steps[-1] - steps[0]) for s in steps]
-    ys = [(v - values[-1]) / (values[0] - values[-1]) for v in values]
-    errors = {name: max(abs(y - f(x)) for x, y in zip(xs, ys)) for name, f in SHAPES.items()}
+    xs = list(map(truediv, map(sub, steps, repeat(steps[0])), repeat(steps[-1] - steps[0])))
+    ys = list(map(truediv, map(sub, values, repeat(values[-1])), repeat(values[0] - values[-1])))
+    errors = {name: max(map(abs, map(sub, ys, f(xs)))) for name, f in _CURVES.items()}
     best = min(errors, key=lambda name: errors[name])
     return best if errors[best] <= SHAPE_TOL else "other"
 

@@ -8,8 +8,11 @@ pass is the problem", and gradient explosion shows as "grad_norm spikes to inf, 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from itertools import compress, repeat
+from operator import gt, le, lt
 
-from assistant.detectors._base import DetectContext, Series, all_points, detector, finite_points, make_fact
+from assistant.detectors._base import DetectContext, Points, Series, all_points, detector, finite_points, make_fact
 from assistant.detectors._stats import median
 from assistant.engine.facts import Fact
 from assistant.evidence.series import MetricSeries, Point
@@ -36,7 +39,7 @@ def _turned(series: Series) -> dict[str, Point]:
 
 def _metric_fact(metric: str, s: MetricSeries, p: Point, ctx: DetectContext) -> Fact:
     first, last = s.first or p, s.last or p
-    intermittent = math.isfinite(last.value) or any(q.step > p.step and math.isfinite(q.value) for q in all_points(s))
+    intermittent = math.isfinite(last.value) or _finite_after(all_points(s), p.step)
     return make_fact(
         "symptom.nonfinite", ctx, p,
         metric=metric, step=p.step, value=_text(p.value), count=s.nonfinite_count,
@@ -45,9 +48,22 @@ def _metric_fact(metric: str, s: MetricSeries, p: Point, ctx: DetectContext) -> 
     )
 
 
-def _grad_before(series: Series, step: int) -> list[Point]:
+def _finite_after(points: Points, step: int) -> bool:
+    """Whether a point after ``step`` is finite (C-level passes over the columns)."""
+    return any(compress(map(math.isfinite, points.values), map(gt, points.steps, repeat(step))))
+
+
+def _where(points: Points, keep: Iterable[bool]) -> Points:
+    """The points (in order) whose flag in ``keep`` is true."""
+    at = list(compress(range(len(points)), keep))
+    steps, values, lines = points.steps, points.values, points.lines
+    return Points([steps[i] for i in at], [values[i] for i in at], [lines[i] for i in at])
+
+
+def _grad_before(series: Series, step: int) -> Points:
     """The last few grad_norm points logged strictly before ``step``."""
-    return [p for p in all_points(series.get("grad_norm")) if p.step < step][-BEFORE_POINTS:]
+    points = all_points(series.get("grad_norm"))
+    return _where(points, map(lt, points.steps, repeat(step)))[-BEFORE_POINTS:]
 
 
 def _nan_first(series: Series, turned: dict[str, Point], ctx: DetectContext) -> Fact:
@@ -61,8 +77,9 @@ def _nan_first(series: Series, turned: dict[str, Point], ctx: DetectContext) -> 
     before = [q.value for q in _grad_before(series, p.step) if math.isfinite(q.value)]
     prev = None
     if metric == "loss":
-        prior = [q for q in finite_points(series.get("grad_norm")) if q.step < p.step]
-        prev = prior[-1].value if prior else None
+        grad = finite_points(series.get("grad_norm"))
+        prior = list(compress(grad.values, map(lt, grad.steps, repeat(p.step))))
+        prev = prior[-1] if prior else None
     return make_fact(
         "symptom.nan_first", ctx, p,
         metric=metric, step=p.step, same_step=other_step == p.step, other_metric=other,
@@ -72,10 +89,12 @@ def _nan_first(series: Series, turned: dict[str, Point], ctx: DetectContext) -> 
 
 def _blowup(series: Series, loss_nan: Point, ctx: DetectContext) -> Fact | None:
     grad = all_points(series.get("grad_norm"))
-    window = [p for p in grad if p.step <= loss_nan.step][-BEFORE_POINTS:]
+    window = _where(grad, map(le, grad.steps, repeat(loss_nan.step)))[-BEFORE_POINTS:]
     if not window:
         return None
-    history = [p.value for p in grad if p.step < window[0].step and math.isfinite(p.value) and p.value > 0]
+    # values logged before the window that are finite and above zero (`v > 0` fails for NaN)
+    earlier = compress(grad.values, map(lt, grad.steps, repeat(window[0].step)))
+    history = [v for v in earlier if v > 0 and v != math.inf]
     baseline = median(history) if history else None
     for p in window:
         exploded = p.value == math.inf or (

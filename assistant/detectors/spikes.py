@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, repeat
+from operator import ge, gt, lt, not_, sub
 
 from assistant.detectors._base import (
     DetectContext, Points, Series, detector, finite_points, loss_points, make_fact, values_of,
@@ -55,6 +56,20 @@ def _reference(logs: list[float], i: int) -> list[float]:
     return logs[i + 1:i + 1 + WINDOW]
 
 
+def _floors(blocks: list[float], n: int) -> list[float]:
+    """Per point, the least value of the blocks its trailing window lies in (for points from MIN_REF
+    on; -inf before): point i's window is logs[max(0, i - WINDOW):i], within blocks
+    max(0, i - WINDOW) // WINDOW and (i - 1) // WINDOW."""
+    out = [-math.inf] * min(n, MIN_REF)
+    for i in range(MIN_REF, min(n, WINDOW + 1)):   # the first window: block 0 alone
+        out.append(blocks[0])
+    for k in range(1, len(blocks)):
+        low, high = blocks[k - 1], blocks[k]
+        out += [low if low < high else high] * (WINDOW - 1)   # i from k*W+1 to (k+1)*W-1
+        out.append(high)                                      # i = (k+1)*W: block k alone
+    return out[:n]
+
+
 def find_spikes(points: Sequence[Point], ratio_min: float, red_high: float | None = None) -> list[Spike]:
     """Upward jumps, by robust z-score and ratio on the log scale (``points`` all positive)."""
     values = values_of(points)
@@ -63,14 +78,14 @@ def find_spikes(points: Sequence[Point], ratio_min: float, red_high: float | Non
     least = math.log(ratio_min) - 1e-9   # a margin: the exact test below compares exp(.) with ratio_min
     # Minima of consecutive blocks of WINDOW points: a trailing window lies within two of them.
     blocks = [min(logs[j:j + WINDOW]) for j in range(0, len(logs), WINDOW)]
-    for i, (value, x) in enumerate(zip(values, logs)):
-        if i >= MIN_REF and (red_high is None or value < red_high):
-            # The median is at least the window's minimum, which is at least its two blocks'
-            # minimum: a point under ratio_min times that is no spike. Most points end here.
-            low = blocks[max(0, i - WINDOW) // WINDOW]
-            high = blocks[(i - 1) // WINDOW]
-            if x - (low if low < high else high) < least:
-                continue
+    # The median is at least the window's minimum, which is at least its two blocks' minimum: a
+    # point under ratio_min times that is no spike (unless past the red-flag threshold). Most points
+    # end here, tested for all points at once with C-level maps.
+    near = map(lt, map(sub, logs, _floors(blocks, len(logs))), repeat(least))
+    if red_high is not None:
+        near = map(gt, near, map(ge, values, repeat(red_high)))   # near, and not past red_high
+    for i in compress(range(len(logs)), map(not_, near)):
+        value, x = values[i], logs[i]
         ref = _reference(logs, i)
         if len(ref) < MIN_REF:
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+from operator import gt, lt
 
 from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact
 from assistant.detectors._stats import noise_sigma, quarter_medians
@@ -47,12 +48,13 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
             direction, sign = "flat", 0
         else:
             direction, sign = ("rising", 1) if delta > 0 else ("falling", -1)
-        moves = [b - a for a, b in zip(values, values[1:])]
-        along = sum(m * sign > 0 for m in moves)
+        # moves along the trend (b - a > 0 is b > a for finite values); only a trend needs them
+        moves = len(values) - 1
+        along = sum(map(gt if sign > 0 else lt, values[1:], values)) if sign else 0
         facts.append(make_fact(
             "symptom.trend", ctx, points[-1],
             metric=metric, direction=direction, first=first, last=last,
             change=delta / abs(first) if first else None,
-            monotonic=sign != 0 and along >= MONOTONIC_SHARE * len(moves),
+            monotonic=sign != 0 and along >= MONOTONIC_SHARE * moves,
         ))
     return facts

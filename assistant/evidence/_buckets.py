@@ -18,6 +18,7 @@ __all__ = ["kept_points", "kept_index", "take", "index_of", "span", "total_of", 
 
 BULK_BUCKETS = 64     # fewer whole buckets than this are chosen one by one
 _LONG = 4096          # batches shorter than this use the builtins
+_COLUMNS = 64         # buckets up to this size are reduced on the transposed matrix
 
 
 def _numpy(seq: Any) -> Any:
@@ -80,7 +81,10 @@ def kept_points(values: Sequence[float], bucket: int, centre: float) -> list[int
 def kept_index(values: Sequence[float], bucket: int, centre: float, start: int = 0, stop: int | None = None) -> Any:
     """Index in `values[start:stop]` (a numpy array) of the point each whole bucket of it keeps, in
     order: the first non-finite value of the bucket, else its max or min, whichever is farther from
-    `centre` (the max on a tie), at its first occurrence: exactly `series._most_extreme` per bucket."""
+    `centre` (the max on a tie), at its first occurrence: exactly `series._most_extreme` per bucket.
+
+    Buckets are short rows (8-64 points) and numpy reduces short rows one at a time, slowly, so
+    the matrix is transposed first: each reduction then runs across all buckets at once."""
     import numpy as np
 
     stop = len(values) if stop is None else stop
@@ -90,8 +94,18 @@ def kept_index(values: Sequence[float], bucket: int, centre: float, start: int =
     else:
         v = np.asarray(values[start:start + whole * bucket], dtype=np.float64)
     v = v.reshape(whole, bucket)
-    bad = ~np.isfinite(v)
-    hi, lo = v.max(1), v.min(1)
+    if bucket > _COLUMNS:
+        bad = ~np.isfinite(v)
+        hi, lo = v.max(1), v.min(1)
+        target = np.where(hi - centre >= centre - lo, hi, lo)
+        pick = np.where(bad.any(1), bad.argmax(1), (v == target[:, None]).argmax(1))
+        return np.arange(whole) * bucket + pick
+    vt = np.ascontiguousarray(v.T)      # one row per position in the bucket
+    hi, lo = vt.max(0), vt.min(0)
     target = np.where(hi - centre >= centre - lo, hi, lo)
-    pick = np.where(bad.any(1), bad.argmax(1), (v == target[:, None]).argmax(1))
+    weight = np.arange(bucket, 0, -1, dtype=np.uint8)[:, None]   # bucket - position: the first True weighs most
+    pick = bucket - ((vt == target) * weight).max(0).astype(np.int64)
+    bad = ~np.isfinite(vt)
+    if bad.any():   # a bucket holding a non-finite value keeps its first one
+        pick = np.where(bad.any(0), bucket - (bad * weight).max(0).astype(np.int64), pick)
     return np.arange(whole) * bucket + pick

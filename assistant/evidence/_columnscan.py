@@ -14,8 +14,8 @@ No numpy: small logs must not import it; big ones take `_bulkscan`.
 from __future__ import annotations
 
 from array import array
-from itertools import repeat
-from operator import itemgetter
+from itertools import accumulate, compress, repeat
+from operator import add, eq, itemgetter, mul
 from typing import Any
 
 __all__ = ["parse_columns", "MIN_RECORDS"]
@@ -40,15 +40,12 @@ def parse_columns(buf: bytes, pieces: list[bytes], newlines: list[int]) -> Any:
         return None                                       # cut by a line break, coloured, or holding a NUL
     items = joined.translate(None, _QUOTES).replace(b": ", b", ").replace(b"\x00", b", ").split(b", ")
     counts = list(map(bytes.count, bodies, repeat(b", ")))
-    offsets = [0] * n
-    total = 0
-    groups: dict[tuple[int, bytes], list[int]] = {}
-    for r, (count, first) in enumerate(zip(counts, map(itemgetter(0), map(bytes.partition, bodies, repeat(b":"))))):
-        offsets[r] = total
-        total += 2 * count + 2                            # `k: v, k: v`: two fields per `, `, two more
-        groups.setdefault((count, first), []).append(r)
-    if total != len(items):
+    # `k: v, k: v`: two fields per `, `, two more; a record's fields start at twice the running count
+    halves = list(accumulate(map(add, counts, repeat(1)), initial=0))
+    if 2 * halves[-1] != len(items):
         return None                                       # a value holds `, ` or `: `
+    offsets = list(map(mul, halves[:-1], repeat(2)))
+    groups = _groups(counts, bodies)
     parts: list[Part] = []
     order = array("i", bytes(4 * n))
     unparsed = 0
@@ -65,8 +62,9 @@ def parse_columns(buf: bytes, pieces: list[bytes], newlines: list[int]) -> Any:
         part = Part(layout)
         wanted = layout.numeric + [i for i in (layout.step_idx, layout.swift_idx) if i is not None]
         unparsed += _fill_columns(part, [_gather(items, rows, offsets, 2 * i + 1) for i in wanted], len(rows))
-        for r in rows:
-            order[r] = len(parts)
+        if parts:                                          # (the first layout's records are 0 already)
+            for r in rows:
+                order[r] = len(parts)
         parts.append(part)
     gaps = list(map(itemgetter(2), split))
     bars = list(map(_last_bar, [pieces[0], *gaps[:-1]]))
@@ -74,6 +72,28 @@ def parse_columns(buf: bytes, pieces: list[bytes], newlines: list[int]) -> Any:
                     0, unparsed)
     _scan_texts(parsed, [pieces[0], *gaps], newlines)
     return parsed
+
+
+MAX_GROUPS = 16   # layouts beyond this are grouped record by record
+
+
+def _groups(counts: list[int], bodies: list[bytes]) -> dict[tuple[int, bytes], list[int]]:
+    """Record numbers per group key (field count, text before the first `:`), in order of first
+    appearance. One layout (the common case) is checked with two C-level passes; a few layouts
+    are found with one pass each."""
+    n = len(bodies)
+    first = bodies[0].partition(b":")[0]
+    # a body starting with `first:` has `first` before its first `:`, as `first` holds no `:`
+    if counts.count(counts[0]) == n and all(map(bytes.startswith, bodies, repeat(first + b":"))):
+        return {(counts[0], first): list(range(n))}
+    keys = list(zip(counts, map(itemgetter(0), map(bytes.partition, bodies, repeat(b":")))))
+    distinct = dict.fromkeys(keys)
+    if len(distinct) <= MAX_GROUPS:
+        return {key: list(compress(range(n), map(eq, keys, repeat(key)))) for key in distinct}
+    groups: dict[tuple[int, bytes], list[int]] = {}
+    for r, key in enumerate(keys):
+        groups.setdefault(key, []).append(r)
+    return groups
 
 
 def _gather(items: list[bytes], rows: list[int], offsets: list[int], field: int) -> tuple[bytes, ...]:

@@ -105,9 +105,24 @@ class ConfigEntry:
     line: int
 
 
+# The last head asked about and its answer: the dispatcher hands one head to every reader's sniff,
+# and two of them ask this (holding the head keeps its identity from being reused).
+_last_head: tuple[bytes | None, frozenset[str] | None] = (None, None)
+
+
 def yaml_top_keys(head: bytes) -> set[str] | None:
     """The top-level keys of a head that is mostly YAML mapping lines; None for anything else (JSON,
     a log that happens to print `learning_rate: 2e-5`)."""
+    global _last_head
+    last, known = _last_head
+    if last is head:
+        return set(known) if known is not None else None
+    keys = _yaml_top_keys(head)
+    _last_head = (head, frozenset(keys) if keys is not None else None)
+    return keys
+
+
+def _yaml_top_keys(head: bytes) -> set[str] | None:
     if head.lstrip()[:1] in (b"{", b"["):
         return None
     lines = [ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith(b"#")]

@@ -8,6 +8,9 @@ is left out.
 """
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
+from itertools import accumulate
 from pathlib import Path
 
 from assistant.engine.facts import Fact
@@ -31,24 +34,35 @@ _LAUNCH_WORDS = (b"python", b"accelerate", b"torchrun", b"deepspeed", b"llamafac
 
 
 def _has_call(head: bytes) -> bool:
-    """CALL_HINT.search(head), run only when one of its literals is there."""
-    return any(word in head for word in _CALL_WORDS) and CALL_HINT.search(head) is not None
+    """CALL_HINT.search(head), run only when its `(` and one of its literals are there."""
+    return b"(" in head and any(word in head for word in _CALL_WORDS) and CALL_HINT.search(head) is not None
+
+
+# The lines where LAUNCH_HINT can match (after a `\n` put before the head): each branch of the pattern
+# starts with a byte that is no whitespace, and a line starting with `{` (a metrics dict) can match
+# only through `\S*/`, with a `/` in its first word. In a log of progress bars and metric dicts few
+# lines are left, and the literal `\n` lets CPython skip to each line at memory speed.
+_LAUNCH_LINE = re.compile(rb"\n((?:[^\s{]|\{[^\s/]*/)[^\n]*)")
 
 
 def _has_launch(head: bytes) -> bool:
     """LAUNCH_HINT.search(head): a matching line holds one of its command words, so the pattern is
-    tried only from the start of the lines that do."""
+    tried only from the start of the lines that do, among the lines it can match at all."""
+    found = [(m.start(1) - 1, m[1]) for m in _LAUNCH_LINE.finditer(b"\n" + head)]
+    if not found:
+        return False
+    text = b"\n".join([line for _, line in found])   # the words are searched in these lines only
+    offsets = [0, *accumulate(len(line) + 1 for _, line in found)]
     tried: set[int] = set()
     for word in _LAUNCH_WORDS:
-        at = head.find(word)
+        at = text.find(word)
         while at != -1:
-            start = head.rfind(b"\n", 0, at) + 1
-            if start not in tried:
-                tried.add(start)
-                if LAUNCH_HINT.match(head, start) is not None:
+            k = bisect_right(offsets, at) - 1
+            if k not in tried:
+                tried.add(k)
+                if LAUNCH_HINT.match(head, found[k][0]) is not None:
                     return True
-            end = head.find(b"\n", at)
-            at = head.find(word, end) if end != -1 else -1   # the next line holding the word
+            at = text.find(word, offsets[k + 1])   # the next line holding the word
     return False
 
 

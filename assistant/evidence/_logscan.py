@@ -29,7 +29,7 @@ from collections import deque
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
-from operator import itemgetter, lt, not_
+from operator import add, eq, itemgetter, lt, not_
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -54,6 +54,7 @@ BULK_MIN_BYTES = 16 * 1024 * 1024  # files this big are parsed with numpy (`_bul
 BULK_MIN_BUFFER = 256 * 1024  # a buffer smaller than this is parsed record by record anyway
 MAX_WORKERS = 4
 MAX_EXCEPTIONS = 20
+_MAX_PART_PASSES = 8  # layouts in a buffer up to which records are sorted by layout with one pass each
 
 _DICT_SPLIT = re.compile(rb"\{(?=['\"])")
 _QUOTES = b"'\""
@@ -317,7 +318,7 @@ def _floats(col: Any) -> array:
         return col
     if isinstance(col, list):   # from the bulk path: floats, and the few values it left as text
         return array("d", map(_as_float, col))
-    if len(col) > 256:
+    if len(col) > 256 and len(set(col[:256])) < 192:   # (a column of distinct values, losses, skips the table)
         table = dict.fromkeys(col)
         if len(table) * 4 < len(col) * 3:
             for raw in table:
@@ -640,6 +641,13 @@ class LogScanner:
 
             records = [np.flatnonzero(p.order == pi) for pi in range(len(p.parts))]
             lines = [_typed(p.lines[r] + base) for r in records]
+        elif len(p.parts) == 1:   # one layout: every record is of part 0
+            records, lines = [list(range(len(p.order)))], [list(map(add, p.lines, repeat(base)))]
+        elif len(p.parts) <= _MAX_PART_PASSES:   # a C-level pass per part
+            every = list(map(add, p.lines, repeat(base)))
+            mine = [list(map(eq, p.order, repeat(pi))) for pi in range(len(p.parts))]
+            records = [list(compress(range(len(p.order)), m)) for m in mine]
+            lines = [list(compress(every, m)) for m in mine]
         else:
             records, lines = [[] for _ in p.parts], [[] for _ in p.parts]
             for n, (pi, nl) in enumerate(zip(p.order, p.lines)):
