@@ -115,6 +115,19 @@ def test_naming_bf16_to_say_it_cannot_be_used_is_not_using_it(text: str) -> None
     assert "user.uses_bf16" not in phrases(text)
 
 
+@pytest.mark.parametrize("text", [
+    "Training on a V100, which doesn't support bf16, so I use fp16; the loss becomes nan at step 300",
+    "I use fp16 because the T4 does not support bf16, and the loss is nan",
+])
+def test_the_reason_for_another_precision_is_not_a_bf16_error(text: str) -> None:
+    assert not {"user.bf16_error", "user.uses_bf16"} & phrases(text)
+    assert [d.id for d in consult(text).diagnoses][:1] == ["mixed_precision_instability"]
+
+
+def test_the_bf16_error_itself_is_still_read() -> None:
+    assert "user.bf16_error" in phrases("ValueError: Your setup doesn't support bf16/gpu. when I start training")
+
+
 def test_bf16_in_use_is_still_read() -> None:
     assert "user.uses_bf16" in phrases("training with bf16 on 8 H100s, loss spikes")
 
