@@ -208,7 +208,7 @@ def parse_bulk(buf: bytes) -> Any:
     if (ends[:-1] >= starts[1:]).any():
         return None                                                      # nested or unclosed dicts
     # Bodies (without `{`, with the closing `}` as each one's end mark), quotes dropped: one bytes object.
-    joined = b"".join([buf[x:y] for x, y in zip((starts + 1).tolist(), (ends + 1).tolist())])
+    joined = b"".join(map(buf.__getitem__, map(slice, (starts + 1).tolist(), (ends + 1).tolist())))
     if b"\n" in joined or b"\r" in joined or b"\x1b" in joined:
         return None                                                      # a dict cut by a line break, or coloured
     joined = joined.translate(None, b"'\"")
@@ -260,6 +260,6 @@ def _kept_texts(buf: bytes, newlines: Any, gap_lo: Any, gap_hi: Any) -> tuple[li
 
     from assistant.evidence._logscan import _BAR_BYTES
 
-    gaps = [buf[x:y] for x, y in zip(gap_lo.tolist(), gap_hi.tolist())]
+    gaps = list(map(buf.__getitem__, map(slice, gap_lo.tolist(), gap_hi.tolist())))
     keep = list(compress(range(len(gaps)), map(bytes.translate, gaps, repeat(None), repeat(_BAR_BYTES))))
     return [gaps[k] for k in keep], np.searchsorted(newlines, gap_lo[keep]).tolist()

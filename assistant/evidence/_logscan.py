@@ -955,10 +955,21 @@ def parse_range(path: str, start: int, end: int, bulk: bool = False) -> Parsed:
         return parse_buffer(f.read(b - a), bulk)
 
 
+_PROBE = 64 * 1024  # bytes read at a time looking for a line break (most lines are far shorter)
+
+
 def _line_start(f: Any, pos: int) -> int:
+    """Just after the first line break at or after ``pos - 1`` (within MAX_CARRY; else ``pos``)."""
     if pos <= 0:
         return 0
     f.seek(pos - 1)
-    probe = f.read(MAX_CARRY)
-    breaks = [i for i in (probe.find(b"\n"), probe.find(b"\r")) if i != -1]
-    return pos + min(breaks) if breaks else pos
+    done = 0
+    while done < MAX_CARRY:
+        probe = f.read(min(_PROBE, MAX_CARRY - done))
+        breaks = [i for i in (probe.find(b"\n"), probe.find(b"\r")) if i != -1]
+        if breaks:
+            return pos + done + min(breaks)
+        if len(probe) < _PROBE:
+            break
+        done += len(probe)
+    return pos

@@ -243,6 +243,20 @@ class TestChunking:
         total = sum(parse_range(str(path), a, min(a + 2, size)).newlines for a in range(0, size, 2))
         assert total == 2
 
+    def test_line_starts_found_past_one_probe(self, tmp_path: Path) -> None:
+        """A range edge in a line longer than one read of the probe still moves to that line's end."""
+        from assistant.evidence._logscan import _PROBE, _line_start
+
+        path = tmp_path / "long.log"
+        long = b"x" * (3 * _PROBE + 5)
+        path.write_bytes(b"ab\n" + long + b"\rcd\n" + b"y" * 10)
+        with open(path, "rb") as f:
+            assert _line_start(f, 0) == 0
+            assert _line_start(f, 3) == 3                        # just after a break already
+            assert _line_start(f, 4) == 3 + len(long) + 1        # to the `\r` 3 probes on
+            assert _line_start(f, 3 + len(long) + 2) == 3 + len(long) + 4
+            assert _line_start(f, path.stat().st_size - 2) == path.stat().st_size - 2   # no break left
+
     def test_empty_and_truncated(self, tmp_path: Path) -> None:
         r = Reading("x", "stdout_log")
         scanner = LogScanner(r, "x")
