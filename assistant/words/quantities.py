@@ -28,7 +28,7 @@ _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "eight": 8
 _MODEL = re.compile(r"(?P<name>\b[a-z][\w./-]*?[-_ ])?(?:(?P<experts>\d+)x)?(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>b|m)(?![a-z\d])(?!\s?(?:ytes?|it|its)\b)")
 _MEMORY = re.compile(r"(?<![\w.])(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>gb|gib|g|mb|mib|tb)\b")
 _GPU_COUNT = re.compile(
-    r"\b(?P<n>\d+|one|two|three|four|six|eight|sixteen|single|dual|quad)\s?(?:x|×|\*)?\s?(?:[a-z]*\s)?(?:gpus?|cards|devices|npus|(?:nvidia\s)?(?:a100|h100|h200|h800|a800|v100|l40s?|a6000|rtx|t4|a10g?|l4|\d{4})s?)\b"
+    r"\b(?P<n>\d+|one|two|three|four|six|eight|sixteen|single|dual|quad)\s?(?:x|×|\*)?\s?(?:[a-z]*\s)?(?:gpus?|cards|devices|npus|(?:nvidia\s)?(?:a100|h100|h200|h800|a800|v100|l40s?|a[2-6]000|rtx|t4|a10g?|a40|l4|\d{4})s?)\b"
     r"|--(?:nproc_per_node|num_gpus|nnodes_gpus)[= ](?P<flag>\d+)|\bnproc_per_node[= ](?P<flag2>\d+)")
 _SEQ = re.compile(
     r"(?:seq(?:uence)?[ _]?len(?:gth)?|max[ _](?:seq[ _])?length|cutoff[ _]len|context(?: length| window| size)?|max_tokens|block[ _]size|model_max_length)"
@@ -36,7 +36,7 @@ _SEQ = re.compile(
     r"|(?P<c>\d+(?:\.\d+)?)(?P<ck>k)\s?(?:context|ctx|seq(?:uence)?s?(?: length)?)\b"
     r"|(?P<b>\d+(?:\.\d+)?)(?P<bk>k)?\s?(?:-?token|tok)s?(?: context| sequences?| inputs?| samples?| prompts?| long)?\b")
 _BITS = re.compile(r"\b(?P<bits>4|8)[- ]?bits?\b|\b(?:load_in_|quantization_bit[= :]+)(?P<flag>4|8)|\b(?P<nf4>nf4|int4|gptq|awq|bnb[- ]4)\b|\b(?P<int8>int8|llm\.int8)\b")
-_ADAPTER = re.compile(r"\b(?P<qlora>q-?lora)\b|\b(?P<lora>lora|dora|peft)\b|\b(?P<full>full[- ](?:parameter[- ])?fine[- ]?tun\w*|full[- ]parameter|full[- ]sft|full fine[- ]?tune|full finetun\w*|finetuning_type[ =:]+full)\b")
+_ADAPTER = re.compile(r"(?:\b|(?<=_))(?P<qlora>q-?lora)\b|(?:\b|(?<=_))(?P<lora>lora|dora|peft)\b|\b(?P<full>full[- ](?:parameter[- ])?fine[- ]?tun\w*|full[- ]parameter|full[- ]sft|full fine[- ]?tune|full finetun\w*|finetuning_type[ =:]+full)\b")
 _BATCH = re.compile(r"(?:batch[ _]size|per_device_train_batch_size|micro_batch_size|\bbs)\s*(?:of|=|:|is)?\s*(?P<n>\d+)\b")
 _GA = re.compile(r"(?:gradient[ _]accumulation(?:[ _]steps?)?|grad[ _]accum\w*|\bga\b)\s*(?:steps\s*)?(?:of|=|:|is|to)?\s*(?P<n>\d+)\b")
 _GENERATIONS = re.compile(r"(?:num_generations|n_samples_per_prompt|rollout\.n|group[ _]size|generations per prompt|completions per prompt)\s*(?:of|=|:|is|to|set to)?\s*(?P<n>\d+)\b|\b(?P<m>\d+)\s*(?:generations|completions|rollouts|samples) per (?:prompt|question|group)")

@@ -95,6 +95,15 @@ def test_a_named_gpu_gives_its_compute_capability(text: str, capability: float) 
     assert values["user.gpu_capability"] == capability
 
 
+@pytest.mark.parametrize("text,expect", [
+    ("finetune llama-7b on 2x A4000 16G, I already added --use_lora", {"user.adapter": "lora", "user.gpu_count": 2}),
+    ("use_qlora on 2 a6000s", {"user.adapter": "qlora", "user.gpu_count": 2}),
+])
+def test_flag_style_adapters_and_counted_workstation_cards(text: str, expect: dict) -> None:
+    values = {f.name: f.value for f in facts_from_quantities(text)}
+    assert {k: values.get(k) for k in expect} == expect
+
+
 def test_an_amd_part_has_no_cuda_capability() -> None:
     assert "user.gpu_capability" not in {f.name for f in facts_from_quantities("training on an MI300X")}
 
