@@ -94,7 +94,7 @@ def _logical_lines(text: str, problems: list[str]) -> list[tuple[int, str, list[
     """(first line, joined text, [(line, piece)]) with `\\` continuations joined and comments dropped;
     a line of flags (`--lr 1e-4`) right after a command continues it (forum pastes lose the `\\`);
     lines over MAX_PIECE characters are skipped with a problem noted."""
-    out = []
+    groups: list[list[tuple[int, str]]] = []  # joined at the end: a paste of 10k flag lines is one command
     pieces: list[tuple[int, str]] = []
     for n, raw in enumerate(text.splitlines(), 1):
         if len(raw) > MAX_PIECE:
@@ -104,15 +104,15 @@ def _logical_lines(text: str, problems: list[str]) -> list[tuple[int, str, list[
         cont = body.endswith("\\")
         body = _strip_comment(body[:-1] if cont else body)
         if body.strip():
-            if not pieces and out and body.lstrip().startswith("--") and out[-1][2][-1][0] == n - 1:
-                pieces = out.pop()[2]  # a flag line right after a command: its `\\` was lost in a paste
+            if not pieces and groups and body.lstrip().startswith("--") and groups[-1][-1][0] == n - 1:
+                pieces = groups.pop()  # a flag line right after a command: its `\\` was lost in a paste
             pieces.append((n, body))
         if not cont and pieces:
-            out.append((pieces[0][0], " ".join(p for _, p in pieces).strip(), pieces))
+            groups.append(pieces)
             pieces = []
     if pieces:
-        out.append((pieces[0][0], " ".join(p for _, p in pieces).strip(), pieces))
-    return out
+        groups.append(pieces)
+    return [(group[0][0], " ".join(p for _, p in group).strip(), group) for group in groups]
 
 
 def _strip_comment(line: str) -> str:

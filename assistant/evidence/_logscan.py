@@ -38,7 +38,8 @@ from assistant.evidence._input import check_file, open_input
 from assistant.evidence._banners import BANNER_HINTS, find_banner
 from assistant.evidence._columnscan import parse_columns
 from assistant.evidence._records import (
-    EVAL, NONE, STEP_KEYS, SUMMARY, SWIFT_STEP_KEY, TRAIN, RunTracker, as_step, is_metric, preferred_fields, record_kind,
+    EVAL, MAX_STEP, NONE, STEP_KEYS, SUMMARY, SWIFT_STEP_KEY, TRAIN, RunTracker, as_step, is_metric, preferred_fields,
+    record_kind,
 )
 from assistant.evidence._signatures import SignatureScan, load_signatures
 from assistant.evidence._textmetrics import TextRecord, find_records
@@ -284,10 +285,17 @@ def _slow_layout(body: bytes, items: list[bytes], layouts: dict, parts: list[Par
         record = layout.kind != NONE
         getter = _getter(layout.numeric + [i for i in (layout.step_idx, layout.swift_idx) if i is not None])
         rows: list | None = [] if record else None
-        entry = layouts[keys] = (len(parts), getter, rows, _values_pattern(keys).match)
+        plain = len(keys) <= MAX_KEYS and max(map(len, keys), default=0) <= MAX_KEY
+        matcher = _values_pattern(keys).match if plain else _no_match
+        entry = layouts[keys] = (len(parts), getter, rows, matcher)
         parts.append(Part(layout))
         raw_rows.append(rows)
     return entry, vals
+
+
+# A dict with more keys, or a longer key, is damage, not metrics (compiling a matcher for 33k keys took
+# 8 s): it is read the slow way, without a matcher for the next one.
+MAX_KEYS, MAX_KEY = 1024, 256
 
 
 def _no_match(body: bytes) -> None:
@@ -297,10 +305,11 @@ def _no_match(body: bytes) -> None:
 def _values_pattern(keys: tuple[bytes, ...]) -> re.Pattern[bytes]:
     """A regex matching a dict body with exactly these keys, capturing the values (quotes off).
 
-    A value starts at a non-space: were the space after `:` matchable by both `\\s*` and the value,
-    a body that does not match would be tried in 2^keys ways (0.65 s for one 24-key ms-swift line).
+    A value starts and ends at a non-space: were the space after `:` matchable by both `\\s*` and the
+    value, a body that does not match would be tried in 2^keys ways (0.65 s for one 24-key ms-swift
+    line); were the spaces after it, a value followed by 100 KB of spaces took 30 s (found by fuzzing).
     """
-    fields = (b"""['"]%s['"]\\s*:\\s*['"]?([^,'"\\s][^,'"]*|)['"]?""" % re.escape(k) for k in keys)
+    fields = (b"""['"]%s['"]\\s*:\\s*['"]?([^,'"\\s]+(?:\\s+[^,'"\\s]+)*|)['"]?""" % re.escape(k) for k in keys)
     return re.compile(b", ".join(fields) + rb"\s*\Z")
 
 
@@ -784,9 +793,9 @@ class LogScanner:
         """No key, no bar: epoch x steps per epoch when known, else the previous step plus the interval."""
         epoch = self._epoch(part, row)
         if epoch and self._steps_per_epoch:
-            derived = round(epoch * self._steps_per_epoch)
-            if last is None or derived > last:
-                return derived
+            derived = epoch * self._steps_per_epoch
+            if derived < MAX_STEP and (last is None or derived > last):  # not for an epoch of 1e999 (or nan)
+                return round(derived)
         return (last or 0) + self._interval
 
     def _store(self, name: str, steps: list[int], values: Any, lines: list[int]) -> None:

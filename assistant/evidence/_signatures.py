@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import yaml
 
@@ -45,6 +45,7 @@ _SIZE_RE = re.compile(r"^([\d.]+)\s*([KMGT])i?B$", re.I)
 # lower case and every digit as "0": folded literals are looked up in folded, de-duplicated lines
 _FOLD = bytes(c + 32 if 65 <= c <= 90 else 48 if 48 <= c <= 57 else c for c in range(256))
 _GIB = {"K": 1 / 1024**2, "M": 1 / 1024, "G": 1.0, "T": 1024.0}
+MAX_MATCH_LINE = 4096  # bytes of a line a signature is matched on, where a chunk holds longer lines
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,9 @@ class SignatureScan:
     def scan(self, text: bytes, locate: Callable[[int], tuple[int, str]]) -> None:
         """Match every signature in ``text``; ``locate(offset)`` gives (line number, line text)."""
         folded = text.translate(_FOLD)
-        distinct = b"\n".join(set(folded.split(b"\n")))  # where the literals are looked up
+        lines = set(folded.split(b"\n"))
+        distinct = b"\n".join(lines)  # where the literals are looked up
+        long_lines = max(map(len, lines)) > MAX_MATCH_LINE
         seen: dict[bytes, bool] = {}  # folded literal -> in ``distinct``
         where: dict[bytes, int] = {}  # literal -> first offset in ``text`` (-1: absent)
         lower = b""
@@ -171,7 +174,13 @@ class SignatureScan:
                 continue
             hit = self.hits.get(sig.fact)
             # every matching line holds a literal: nothing can match before the first one's line
-            for m in sig.regex.finditer(text, text.rfind(b"\n", 0, start) + 1):
+            origin = text.rfind(b"\n", 0, start) + 1
+            if long_lines:
+                lower = lower or text.lower()
+                matches = _bounded_matches(sig, text, lower, origin)
+            else:
+                matches = sig.regex.finditer(text, origin)
+            for m in matches:
                 if hit is None:
                     line, shown = locate(m.start())
                     hit = self.hits[sig.fact] = _Hit(line, shown, _captures(m))
@@ -188,6 +197,26 @@ class SignatureScan:
                 value["first_line"] = hit.line
             out.append(Fact(sig.fact, value, source(name, hit.line)))
         return out
+
+
+def _bounded_matches(sig: Signature, text: bytes, lower: bytes, origin: int) -> Iterator[re.Match[bytes]]:
+    """The signature's match on each line that holds one of its literals, looked for in a window of
+    MAX_MATCH_LINE bytes around the literal: a pattern like `\\w*reward\\w*\\(` tries every start in
+    a run of word characters, which on a 100 KB line is minutes of backtracking (found by fuzzing)."""
+    first: dict[int, int] = {}  # line start -> where the first literal on it is
+    for lit in sig.contains:
+        at = lower.find(lit, origin)
+        while at >= 0:
+            line = text.rfind(b"\n", 0, at) + 1
+            first[line] = min(at, first.get(line, at))
+            end = text.find(b"\n", at)
+            at = lower.find(lit, end) if end >= 0 else -1
+    half = MAX_MATCH_LINE // 2
+    for line, at in sorted(first.items()):
+        end = text.find(b"\n", at)
+        m = sig.regex.search(text, max(line, at - half), min(len(text) if end < 0 else end, at + half))
+        if m is not None:
+            yield m
 
 
 def _captures(m: re.Match[bytes]) -> dict[str, Any]:

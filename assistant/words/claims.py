@@ -21,6 +21,7 @@ from typing import Iterator
 from assistant.datafile import load_yaml_file
 from assistant.detectors._base import SIGNED_LOSS_KINDS
 from assistant.engine.facts import Fact
+from assistant.evidence._records import MAX_STEP
 from assistant.lazyre import LazyPattern, literal_needs
 from assistant.paths import RULES_DIR
 
@@ -191,6 +192,8 @@ def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) 
         in_nonfinite = "nonfinite" in claim.shapes and not unit and value.is_integer() and value >= 1
         joined = previous_step and re.search(r"(?:\band|\bor|,|/|to)\s*[~≈]?\s*$", pre[-8:]) is not None
         if _STEP_BEFORE.search(pre[-24:]) or (_STEP_AFTER.match(post) and not unit) or in_nonfinite or joined:
+            if not abs(value) < MAX_STEP:  # "after about -1e999 steps": no step anyone logged
+                continue
             if _SPAN_WORDS.search(pre[-24:]) and _STEP_AFTER.match(post):
                 claim.over_steps = int(value)
             elif _STEP_AFTER.match(post) and not re.match(r"^\s*(?:个|次)?\s*(?:步|轮|steps?|iterations?|iters?|epochs?|updates?|rounds?)\b", post):

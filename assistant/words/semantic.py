@@ -33,6 +33,9 @@ SOURCE = "question"
 _NEGATION = re.compile(r"\b(?:no|not|never|without|nothing|none|isn'?t|aren'?t|wasn'?t|doesn'?t|don'?t|didn'?t|won'?t|can'?t|cannot)\b")
 _CLAUSE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|\n|,\s*(?:but|and|while|whereas|though|although)\b|\s+but\s+")
 MIN_WORDS = 3
+# Characters of clauses embedded (~1 ms a token on a CPU): questions run to a few hundred; a pasted log
+# in the question is read by the phrases and claims, and only its start by meaning.
+MAX_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,17 @@ def clauses(question: str) -> list[str]:
     return [p for p in parts if len(p.split()) >= MIN_WORDS]
 
 
+def _first_chars(parts: list[str], limit: int) -> list[str]:
+    """The clauses that fit in ``limit`` characters, the last one cut to fit."""
+    out: list[str] = []
+    for part in parts:
+        if limit <= 0:
+            break
+        out.append(part[:limit])
+        limit -= len(part)
+    return out
+
+
 def build_vectors(meanings: Meanings, target: Path) -> Any:
     """Embed every text and save them with the digest of the meanings file they came from."""
     import numpy as np
@@ -96,7 +110,7 @@ def _vectors(meanings: Meanings) -> Any:
 
 def semantic_facts(question: str, exclude: Sequence[str] = ()) -> list[Fact]:
     """Symptom facts whose meaning a clause of the question carries (none when the embedder is absent)."""
-    parts = clauses(question)
+    parts = _first_chars(clauses(question), MAX_CHARS)
     if not parts:
         return []
     from assistant.retrieval.embedder import load_embedder

@@ -151,11 +151,12 @@ def _question(path: Path) -> str:
 
 @lru_cache(maxsize=1)
 def _seed_files() -> tuple[Path, ...]:
+    """Every real file under the seed roots; cases still being filed (tests/cases/_incoming) move away."""
     out = []
     for root in SEED_ROOTS:
         if root.is_dir():
             out.extend(sorted(p for p in root.rglob("*") if p.is_file() and p.stat().st_size > 0
-                              and ".wandb" not in p.suffix))
+                              and ".wandb" not in p.suffix and "_incoming" not in p.parts))
     return tuple(out)
 
 
