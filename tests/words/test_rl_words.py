@@ -152,3 +152,55 @@ def test_rollouts_broken_after_resume_with_vllm_lora_blame_the_served_weights() 
 def test_a_rollout_trainer_log_prob_gap_with_exploding_grad_norm_is_off_policy() -> None:
     got = first((DEV / "r-verl-vllm-cascade-attn-gradnorm-explosion" / "question.txt").read_text())
     assert got[0] == "is_ratio_divergence"
+
+
+# --- more RL words: entropy to zero, stale generations, missing reward inputs, repetition -----------
+
+@pytest.mark.parametrize("text, fact", [
+    ("the entropy dropped to almost 0 within 100 steps", "user.entropy_low"),
+    ("entropy collapsed to zero after warmup", "user.entropy_low"),
+    ("all the completions for a prompt are now identical", "user.same_output"),
+    ("completion length explodes to the max", "user.length_growing"),
+    ("logps/chosen is -inf", "user.logprob_overflow"),
+    ("with use_vllm the generations don't change during training", "user.vllm"),
+    ("the generations don't change during training", "user.generations_unchanged"),
+    ("the rollouts still look like the base model", "user.generations_unchanged"),
+    ("my reward function receives None for the solution column", "user.reward_input_missing"),
+    ("the answer column is None inside the reward", "user.reward_input_missing"),
+    ("the answers are full of repeated text", "user.repetition"),
+])
+def test_rl_symptom_words(text: str, fact: str) -> None:
+    assert fact in names(text)
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("entropy fell to 0.3 after warmup", "user.entropy_low"),       # a value, not zero
+    ("the entropy coef went to 0", "user.entropy_low"),             # a setting, not the metric
+    ("the answers are full of repeated text", "user.same_output"),  # repetition inside an answer is not identical samples
+    ("after merging the LoRA the outputs are the same as the base model", "user.generations_unchanged"),
+    ("vllmx is a package", "user.vllm"),
+])
+def test_rl_words_that_must_not_fire(text: str, fact: str) -> None:
+    assert fact not in names(text)
+
+
+@pytest.mark.parametrize("question, want", [
+    ("During GRPO the entropy dropped to almost 0 within 100 steps and all the completions for a prompt are now identical.",
+     "entropy_collapse"),
+    ("With use_vllm the generations don't change during training, they look like the base model even though the loss moves.",
+     "vllm_wrong_model"),
+    ("My PPO run with learning rate 1e-8: after 2000 steps nothing changes, reward is flat and KL stays at 0.", "lr_too_low"),
+    ("DPO loss becomes nan after a few steps, logps/chosen is -inf.", "logsoftmax_overflow"),
+    ("GRPO training: my reward function receives None for the solution column, the dataset column is named answer.",
+     "reward_columns_missing"),
+    ("Some GRPO completions are empty strings and the loss turns into nan.", "empty_sequences"),
+    ("GRPO: reward goes up but completion length explodes to the max and the answers are full of repeated text.",
+     "reward_hacking_length"),
+])
+def test_plain_rl_questions_lead_with_the_cause(question: str, want: str) -> None:
+    assert first(question)[0] == want
+
+
+def test_completion_length_that_only_falls_is_a_truncation_lead_and_stays_quiet() -> None:
+    report = consult((DEV / "r-simplerl-verl-response-length-decreases-step0-truncated" / "question.txt").read_text())
+    assert [(d.id, d.severity) for d in report.diagnoses][:1] == [("completions_truncated", "info")]
