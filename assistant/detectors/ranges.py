@@ -44,7 +44,10 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
         if not rng or not points:
             continue
         values = points.values
+        extreme = {"low": min(values), "high": max(values)}   # a bound no value passes needs no pass
         for direction, red, threshold in _thresholds(rng):
+            if not beyond(extreme[direction], direction, red, threshold):
+                continue
             past = list(compress(range(len(values)), beyond_all(values, direction, red, threshold)))
             fraction = len(past) / len(points)
             if not past or fraction < rng.persist:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 import shlex
+from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from assistant.evidence._translate import Setting, coerce_text, kind_of
 
-__all__ = ["Command", "parse_commands", "is_launch_line", "LAUNCH_HINT"]
+__all__ = ["Command", "parse_commands", "is_launch_line", "has_launch", "launch_hint_found", "LAUNCH_HINT"]
 
 MAX_TOKENS = 5_000
 MAX_PIECE = 16 * 1024  # a longer physical line is no command someone typed (and shlex is quadratic in a word)
@@ -28,6 +30,16 @@ _LAUNCH = re.compile(
     r"(?:\S*/)?(?:python[\d.]*|accelerate|torchrun|deepspeed|llamafactory-cli|lmf|swift|trl|axolotl|ray)\s", re.M)
 LAUNCH_HINT = re.compile(rb"(?m)^(?:[$+>]\s+)?(?:[A-Za-z_]\w*=\S*\s+)*(?:\S*/)?(?:python[\d.]*|accelerate|torchrun|"
                          rb"deepspeed|llamafactory-cli|lmf|swift|trl|axolotl|ray)\s")
+# The lines where LAUNCH_HINT can match (after a `\n` put before the head): each branch of the pattern
+# starts with a byte that is no whitespace, and a line starting with `{` (a metrics dict) can match
+# only through `\S*/`, with a `/` in its first word. In a log of progress bars and metric dicts few
+# lines are left, and the literal `\n` lets CPython skip to each line at memory speed, while
+# LAUNCH_HINT itself (no literal to skip to) runs at a few MB/s.
+_LAUNCH_LINE = re.compile(rb"\n((?:[^\s{]|\{[^\s/]*/)[^\n]*)")
+_LAUNCH_START = re.compile(rb"\n(?=[^\s{]|\{[^\s/]*/)")   # the same line starts, found without their text
+# A line LAUNCH_HINT matches at holds one of these words.
+_LAUNCH_WORDS = (b"python", b"accelerate", b"torchrun", b"deepspeed", b"llamafactory-cli", b"lmf", b"swift", b"trl",
+                 b"axolotl", b"ray")
 _ASSIGN = re.compile(r"^(?:export\s+)?([A-Za-z_]\w*)=(.*)$")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::-([^}]*))?\}|([A-Za-z_]\w*))")
 _REDIRECT = re.compile(r"(?<=\s)\d*(?:&>|>>?|<)(?:&\d+|\s*[^\s|;&]+)")
@@ -59,6 +71,34 @@ class _Token:
     text: str
     line: int
 
+
+
+def launch_hint_found(head: bytes) -> bool:
+    """``LAUNCH_HINT.search(head) is not None``, the pattern tried only at the line starts it can
+    match at (`_LAUNCH_LINE`)."""
+    return any(LAUNCH_HINT.match(head, m.start()) is not None for m in _LAUNCH_START.finditer(b"\n" + head))
+
+
+def has_launch(head: bytes) -> bool:
+    """Whether a line holding one of the command words starts a LAUNCH_HINT match (the log-head
+    check: a match running on from a line without a command word does not count). The pattern is
+    tried only from the start of such lines, among the lines it can match at all."""
+    found = [(m.start(1) - 1, m[1]) for m in _LAUNCH_LINE.finditer(b"\n" + head)]
+    if not found:
+        return False
+    text = b"\n".join([line for _, line in found])   # the words are searched in these lines only
+    offsets = [0, *accumulate(len(line) + 1 for _, line in found)]
+    tried: set[int] = set()
+    for word in _LAUNCH_WORDS:
+        at = text.find(word)
+        while at != -1:
+            k = bisect_right(offsets, at) - 1
+            if k not in tried:
+                tried.add(k)
+                if LAUNCH_HINT.match(head, found[k][0]) is not None:
+                    return True
+            at = text.find(word, offsets[k + 1])   # the next line holding the word
+    return False
 
 def is_launch_line(line: str) -> bool:
     """Whether a line starts a training command (``python train.py``, ``swift sft``, ``torchrun ...``)."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import not_
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -125,7 +127,9 @@ def yaml_top_keys(head: bytes) -> set[str] | None:
 def _yaml_top_keys(head: bytes) -> set[str] | None:
     if head.lstrip()[:1] in (b"{", b"["):
         return None
-    lines = [ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith(b"#")]
+    raw = head.splitlines()
+    stripped = list(map(bytes.lstrip, raw))   # lines that are not blank nor comments, in C-level passes
+    lines = list(compress(compress(raw, stripped), map(not_, map(bytes.startswith, filter(None, stripped), repeat(b"#")))))
     allowed = 0.2 * len(lines)   # lines that are no YAML; a console log's head runs past this at once
     other = 0
     for ln in lines:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from assistant.evidence import Progress, Reader, register
-from assistant.evidence._cmdline import LAUNCH_HINT, is_launch_line, parse_commands
+from assistant.evidence._cmdline import is_launch_line, launch_hint_found, parse_commands
 from assistant.evidence._input import CONFIG_LIMIT, read_text
 from assistant.evidence._logscan import looks_like_metrics
 from assistant.evidence._translate import settings_facts
@@ -36,7 +36,7 @@ class CommandLineReader(Reader):
     max_bytes = CONFIG_LIMIT
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        if LAUNCH_HINT.search(head) is None or looks_like_metrics(head) or b"Traceback (most recent call" in head:
+        if not launch_hint_found(head) or looks_like_metrics(head) or b"Traceback (most recent call" in head:
             return False
         text = head.decode("utf-8", "replace")
         logical = _logical(text)

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from assistant.evidence import Progress, Reader, register
-from assistant.evidence._calls import CALL_HINT, CallDump, find_calls, parse_python
+from assistant.evidence._calls import CallDump, find_calls, has_call, parse_python
 from assistant.evidence._input import CONFIG_LIMIT, HEAD_BYTES, read_text
 from assistant.evidence._logscan import looks_like_metrics
 from assistant.evidence._translate import Setting, kind_of, settings_facts, would_map
@@ -34,7 +34,7 @@ class HfArgsReader(Reader):
     max_bytes = CONFIG_LIMIT
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        if CALL_HINT.search(head) is None or looks_like_metrics(head) or b"Traceback (most recent call" in head:
+        if not has_call(head) or looks_like_metrics(head) or b"Traceback (most recent call" in head:
             return False
         text = head.decode("utf-8", "replace")
         dumps = [d for d in find_calls(text) if d.settings]
