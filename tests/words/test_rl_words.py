@@ -204,3 +204,73 @@ def test_plain_rl_questions_lead_with_the_cause(question: str, want: str) -> Non
 def test_completion_length_that_only_falls_is_a_truncation_lead_and_stays_quiet() -> None:
     report = consult((DEV / "r-simplerl-verl-response-length-decreases-step0-truncated" / "question.txt").read_text())
     assert [(d.id, d.severity) for d in report.diagnoses][:1] == [("completions_truncated", "info")]
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("every rollout in a group gets the same score", "user.same_reward_group"),
+    ("the advantage is all zeros", "user.same_reward_group"),
+    ("the model learned to write extremely long answers to get higher reward", "user.length_growing"),
+    ("KeyError: 'solution' in my accuracy reward", "user.reward_input_missing"),
+])
+def test_more_rl_symptom_words(text: str, fact: str) -> None:
+    assert fact in names(text)
+
+
+def test_a_keyerror_outside_the_reward_is_not_a_missing_reward_input() -> None:
+    assert "user.reward_input_missing" not in names("KeyError: 'text' when tokenizing the dataset")
+
+
+@pytest.mark.parametrize("question, want", [
+    ("EasyR1 run: every rollout in a group gets the same score so the advantage is all zeros.", "no_learning_signal"),
+    ("verl response_length/clip_ratio is 0.7 and the answers are cut off.", "completions_truncated"),
+    ("The model learned to write extremely long answers to get higher reward from the reward model in PPO.",
+     "reward_hacking_length"),
+    ("KeyError: 'solution' in my accuracy reward during GRPOTrainer training.", "reward_columns_missing"),
+])
+def test_more_plain_rl_questions_lead_with_the_cause(question: str, want: str) -> None:
+    assert first(question)[0] == want
+
+
+def test_a_logged_advantage_mean_of_zero_is_normal(tmp_path: Path) -> None:
+    log = tmp_path / "verl.log"
+    log.write_text("".join(f"step:{s} - critic/advantages/mean:0.000 - critic/advantages/max:2.1 - "
+                           f"critic/advantages/min:-1.5 - critic/score/mean:0.{s}\n" for s in range(1, 4)))
+    report = consult("verl GRPO run, is this healthy? critic/advantages/mean:0.000", attachments=[log])
+    assert not [d.id for d in report.diagnoses if d.severity != "info"]
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("grpo训练loss一直为0", "user.loss_zero"),
+    ("grad_norm也是0", "user.grad_norm_zero"),
+    ("verl训练中entropy迅速降到0附近", "user.entropy_low"),
+    ("所有回答都一样", "user.same_output"),
+    ("大部分回答被截断了", "user.completions_truncated"),
+    ("生成的结果和原模型一模一样", "user.generations_unchanged"),
+    ("好像权重没有同步", "user.generations_unchanged"),
+    ("模型回复越来越长", "user.length_growing"),
+    ("PPO训练kl散度越来越大", "user.kl_high"),
+    ("grad_norm经常突然飙升到几百", "user.grad_norm_spikes"),
+])
+def test_rl_symptoms_in_chinese(text: str, fact: str) -> None:
+    assert fact in names(text)
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("entropy降到0.3", "user.entropy_low"),
+    ("loss一直为0.5左右", "user.loss_zero"),
+    ("skl很大", "user.kl_high"),
+])
+def test_chinese_rl_words_that_must_not_fire(text: str, fact: str) -> None:
+    assert fact not in names(text)
+
+
+@pytest.mark.parametrize("question, want", [
+    ("grpo训练loss一直为0，grad_norm也是0", "no_learning_signal"),
+    ("verl训练中entropy迅速降到0附近，所有回答都一样", "entropy_collapse"),
+    ("GRPO训练中大部分回答被截断了，没有输出答案标签", "completions_truncated"),
+    ("PPO训练kl散度越来越大，到了20多", "policy_divergence_kl"),
+    ("使用vllm生成，训练之后生成的结果和原模型一模一样，好像权重没有同步", "vllm_wrong_model"),
+    ("GRPO训练grad_norm经常突然飙升到几百", "grad_norm_unstable"),
+])
+def test_plain_chinese_rl_questions_lead_with_the_cause(question: str, want: str) -> None:
+    assert first(question)[0] == want
