@@ -274,3 +274,30 @@ def test_chinese_rl_words_that_must_not_fire(text: str, fact: str) -> None:
 ])
 def test_plain_chinese_rl_questions_lead_with_the_cause(question: str, want: str) -> None:
     assert first(question)[0] == want
+
+
+@pytest.mark.parametrize("text", [
+    "In GRPO the loss is 0 at the first step and then slowly increases.",
+    "GRPO loss starts at 0 and then rises",
+])
+def test_a_loss_that_is_zero_only_at_the_start_then_rises_is_not_a_zero_loss(text: str) -> None:
+    assert "user.loss_zero" not in names(text)
+
+
+def test_a_loss_zero_at_every_step_still_is() -> None:
+    assert "user.loss_zero" in names("the loss is 0 at every step")
+
+
+def test_orpo_log_odds_ratio_rising_is_not_the_loss_rising() -> None:
+    out = claimed("My ORPO loss is around 1.2 and decreasing slowly, log_odds_ratio is increasing.", "orpo")
+    assert not [v for n, v in out if n == "symptom.trend" and v["metric"] == "loss" and v["direction"] == "rising"]
+
+
+@pytest.mark.parametrize("question", [
+    "In GRPO the loss is 0 at the first step and then slowly increases. Is this normal?",
+    "My ORPO loss is around 1.2 and decreasing slowly, log_odds_ratio is increasing. Healthy?",
+    "My GRPO loss is negative sometimes, like -0.02. Is that a bug?",
+    "In DPO both rewards/chosen and rewards/rejected are negative, but margins grow and accuracy is 0.9. Is this normal?",
+])
+def test_healthy_rl_worries_stay_quiet(question: str) -> None:
+    assert not [d.id for d in consult(question).diagnoses if d.severity != "info"]
