@@ -41,6 +41,9 @@ _LR_DECAYED = re.compile(r"\b(?:decay\w*|at the end|final|end of|drops? to|falls
 _MEAN_WORDS = re.compile(r"\b(?:mean|average|avg|about|around)\b|平均")
 # metrics a verifier pays out on: one that falls to 0 after paying out is a policy change, not a broken reward
 _PAYOUT = re.compile(r"^(?:reward|accuracy|rewards/(?!chosen|rejected|margins|accuracies)[^/]+/mean)$")
+# "the reward stays at 0 for the first 100 steps and then starts increasing": 0 only before learning kicked in
+_ZERO_THEN_UP = re.compile(r"\b(?:0|zero)\b.{0,60}\b(?:then|after that|afterwards|before)\b.{0,30}\b(?:start(?:s|ed|ing)? (?:to )?)?"
+                           r"(?:increas\w*|ris(?:es|ing|e)|rose|climb\w*|grow\w*|goes up|going up|went up|go up|improv\w*)")
 _BECOMES = re.compile(r"\b(?:becomes?|became|becoming|turns? (?:in)?to|turned (?:in)?to|ends? up (?:at|as))\b")
 SHORT_SPAN = 10  # fewer logged steps than this cannot show a trend against step-to-step noise
 MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
@@ -257,6 +260,9 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
         falling = claim.has("down") and not claim.has("all_words", "from_start")
         if falling and m in ("loss", "eval_loss"):
             fact("symptom.loss_collapse", value=0.0, step=step, from_value=None)
+        elif _PAYOUT.match(m) and claim.has("up") and not claim.has("down") and _ZERO_THEN_UP.search(claim.words):
+            fact("symptom.trend", direction="rising", first=0.0, last=None, change=None, monotonic=True,
+                 turned=False, from_step=step)
         elif falling and _PAYOUT.match(m):
             # "the format reward rises, then falls to 0": it paid out before, so the reward works and the
             # policy (or what it is allowed to generate) changed - a falling curve, not a reward stuck at 0.

@@ -301,3 +301,35 @@ def test_orpo_log_odds_ratio_rising_is_not_the_loss_rising() -> None:
 ])
 def test_healthy_rl_worries_stay_quiet(question: str) -> None:
     assert not [d.id for d in consult(question).diagnoses if d.severity != "info"]
+
+
+def test_a_reward_at_zero_before_it_starts_rising_is_a_rising_curve() -> None:
+    text = "Unsloth GRPO: reward stays at 0 for the first 100 steps and then starts increasing."
+    out = claimed(text)
+    assert [(n, v["direction"]) for n, v in out] == [("symptom.trend", "rising")]
+    assert "user.reward_zero" not in names(text)
+
+
+def test_a_reward_at_zero_from_the_start_is_still_stuck() -> None:
+    assert [n for n, _ in claimed("the reward is 0 from the start")] == ["symptom.stuck_zero"]
+
+
+def test_asking_whether_the_model_degenerates_is_not_repetition() -> None:
+    assert "user.repetition" not in names("the margin increased. Is the model degenerating?")
+    assert "user.repetition" in names("the model is degenerating into repetition")
+
+
+@pytest.mark.parametrize("question", [
+    "Unsloth GRPO: reward stays at 0 for the first 100 steps and then starts increasing. Is this expected?",
+    "After DPO, the chosen log-probs decreased even though the margin increased. Is the model degenerating?",
+    "GRPO training: loss is exactly 0 for the first few steps. Is that a bug?",
+    "The completion length in GRPO grows from 200 to 600 tokens while accuracy improves, max_completion_length is 2048. "
+    "Is this reward hacking?",
+])
+def test_more_healthy_rl_worries_stay_quiet(question: str) -> None:
+    assert not [d.id for d in consult(question).diagnoses if d.severity != "info"]
+
+
+def test_length_exploding_to_the_cap_still_alarms() -> None:
+    report = consult("GRPO: reward goes up but completion length explodes to the max and the answers are full of repeated text.")
+    assert report.diagnoses[0].id == "reward_hacking_length" and report.diagnoses[0].severity != "info"
