@@ -333,3 +333,9 @@ def test_more_healthy_rl_worries_stay_quiet(question: str) -> None:
 def test_length_exploding_to_the_cap_still_alarms() -> None:
     report = consult("GRPO: reward goes up but completion length explodes to the max and the answers are full of repeated text.")
     assert report.diagnoses[0].id == "reward_hacking_length" and report.diagnoses[0].severity != "info"
+
+
+def test_verl_score_std_is_the_reward_std_not_the_reward() -> None:
+    out = claimed("verl GRPO: critic/score/std is 0 and pg_loss is 0 on every step.")
+    assert ("reward_std", True) in [(v["metric"], v.get("all")) for n, v in out if n == "symptom.stuck_zero"]
+    assert "reward" not in [v["metric"] for n, v in out if n == "symptom.stuck_zero"]
