@@ -48,6 +48,16 @@ def _shape(steps: Sequence[int], values: Sequence[float]) -> str:
     return best if errors[best] <= SHAPE_TOL else "other"
 
 
+# A log whose first line is already this far into the data (HF dict lines carry no step, only the
+# epoch) is a tail or an excerpt, whatever step number the reader had to give its first line.
+LATE_EPOCH = 0.25
+
+
+def _late_epoch(series: Series) -> bool:
+    epochs = finite_points(series.get("epoch"))
+    return bool(epochs) and epochs.values[0] >= LATE_EPOCH
+
+
 @detector("lr_schedule")
 def detect(series: Series, ctx: DetectContext) -> list[Fact]:
     points = finite_points(series.get("learning_rate"))
@@ -64,7 +74,7 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
     shape = "constant" if constant else _shape(steps_of(points)[k:], after)
     warmup_steps = peak.step if warmup else 0
     total = ctx.max_steps or points[-1].step
-    early = starts_early(points, ctx)
+    early = starts_early(points, ctx) and not _late_epoch(series)
     # The configured peak is only known when the log shows it: a warmup rising to it, a constant
     # rate, or lines from the start. A tail of a cosine decay (3e-8 near the end) says nothing
     # about the rate the run was given, nor about whether it warmed up.

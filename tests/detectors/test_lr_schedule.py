@@ -89,3 +89,16 @@ def test_o5_7_peak_is_the_prefix_tuning_lr() -> None:
     _, _, facts = trainer_state("O5-7")
     assert one(facts, "symptom.lr_peak").attr("value") == pytest.approx(0.02, rel=0.01)
     assert not named(facts, "symptom.spikes")
+
+
+def test_a_tail_that_starts_late_in_the_epochs_does_not_show_the_peak() -> None:
+    """HF dict lines carry no step: the reader numbers a pasted tail from 1, but its epoch column says
+    it starts 2.7 epochs in, so the first (decayed) rate is not the configured peak."""
+    steps = list(range(1, 51))
+    lrs = [PEAK * 0.5 * (1 + math.cos(math.pi * (900 + s) / 1000)) for s in steps]
+    series = {"learning_rate": make_series("learning_rate", lrs, steps=steps),
+              "epoch": make_series("epoch", [2.7 + s * 0.003 for s in steps], steps=steps)}
+    facts = detect("lr_schedule", series)
+    assert one(facts, "symptom.lr_peak").attr("peak_seen") is False
+    early = {"learning_rate": series["learning_rate"], "epoch": make_series("epoch", [s * 0.003 for s in steps], steps=steps)}
+    assert one(detect("lr_schedule", early), "symptom.lr_peak").attr("peak_seen") is True

@@ -1,0 +1,58 @@
+"""Healthy runs stay quiet (issue 10): weak evidence that a practitioner would not call a problem
+raises no warning. A NaN KL column with the KL penalty off, a cold first loss that falls into the
+usual range (new layers), a pasted tail of a decayed schedule, an HF argument dump whose
+warmup_steps=0 sits beside a warmup_ratio, a config with no warmup on a run that is fine."""
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+from assistant.consult import consult
+
+QUIET = ("info",)
+
+
+def _log(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(str(r) for r in rows) + "\n")
+    return path
+
+
+def _alarms(question: str, *files: Path) -> list[str]:
+    return [f"{d.id}({d.severity})" for d in consult(question, attachments=list(files)).diagnoses
+            if d.severity not in QUIET]
+
+
+def test_kl_nan_with_beta_zero_is_not_a_training_nan(tmp_path: Path) -> None:
+    rng = random.Random(0)
+    rows = [{"loss": 0.0, "grad_norm": round(rng.uniform(0.1, 0.5), 3), "learning_rate": 1e-6,
+             "reward": round(0.2 + 0.5 * s / 60, 3), "reward_std": 0.3, "kl": "nan", "epoch": round(s / 60, 3)}
+            for s in range(1, 61)]
+    log = _log(tmp_path / "train.log", rows)
+    assert _alarms("GRPO with beta=0.0: the kl column is nan on every step, rewards go up. Is training broken?", log) == []
+    assert _alarms("KL shows nan in my GRPO logs but beta is 0. Is that a problem?") == []
+    # with the KL on, a NaN KL then a NaN loss is a NaN to triage
+    assert _alarms("GRPO with beta 0.04: the kl turns nan at step 300 and then the loss is nan too")
+
+
+def test_a_cold_start_loss_that_falls_is_not_a_scaled_loss(tmp_path: Path) -> None:
+    rows = [{"loss": round(2.0 + 16 * math.exp(-s / 15), 4), "grad_norm": 3.0, "learning_rate": 2e-5,
+             "epoch": round(s / 200, 3)} for s in range(1, 201)]
+    log = _log(tmp_path / "train.log", rows)
+    assert "ga_loss_scaling" not in " ".join(_alarms("The first loss is about 18, is this normal?", log))
+    assert _alarms("I added a new projection layer and the initial loss is 25, is this normal?") == []
+    assert "ga_loss_scaling(warning)" in _alarms("with gradient_accumulation_steps=8 my loss starts at 180 and stays around 90")
+
+
+def test_a_decayed_tail_and_a_warmup_ratio_stay_quiet(tmp_path: Path) -> None:
+    rows = [{"loss": 0.8, "grad_norm": 0.4, "learning_rate": 2e-4 * 0.5 * (1 + math.cos(math.pi * s / 1000)),
+             "epoch": round(s / 1000 * 3, 3)} for s in range(900, 1001)]
+    tail = _log(tmp_path / "tail.log", rows)
+    assert _alarms("Here's the end of my LoRA run, the lr looks tiny now, is that a problem?", tail) == []
+    rows = [{"loss": round(1.6 * math.exp(-s / 200) + 0.7, 4), "grad_norm": 0.7,
+             "learning_rate": 2e-5 * min(1, s / 12) * (1 - s / 400), "epoch": round(s / 400, 3)} for s in range(1, 401)]
+    log = _log(tmp_path / "train.log", rows)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("learning_rate: 2.0e-05\nwarmup_ratio: 0.03\nwarmup_steps: 0\nnum_train_epochs: 1\n"
+                   "lr_scheduler_type: linear\nper_device_train_batch_size: 4\ngradient_accumulation_steps: 8\n")
+    assert _alarms("Full fine-tune of a 7B model, does this look fine?", log, cfg) == []
