@@ -53,7 +53,9 @@ def facts_from_words(question: str, run_kind: str = "unknown") -> list[Fact]:
     found = [f for f in phrase_facts(question) if f.name in context]
     found += [f for f in phrase_facts(stated) if f.name not in context]
     found += facts_from_claims(stated, kind_from_words(question, run_kind))
-    claimed = bool(read_claims(stated))  # a claim set aside on purpose (a GRPO loss of 0) is not to be guessed back
+    # a loss claim set aside on purpose (a GRPO loss of 0) is not to be guessed back; a claim that stood for
+    # nothing else ("the responses are all at the max length": no value) leaves the meaning to the matcher
+    claimed = any(c.metric in ("loss", "eval_loss") for c in read_claims(stated))
     if not claimed and not any(f.name not in context for f in found):
         from assistant.words.semantic import semantic_facts  # the embedder loads only here
 

@@ -31,7 +31,8 @@ MEANINGS = RULES_DIR / "meanings.yaml"
 VECTORS = Path(__file__).resolve().parent / "meanings.npz"
 SOURCE = "question"
 _NEGATION = re.compile(r"\b(?:no|not|never|without|nothing|none|isn'?t|aren'?t|wasn'?t|doesn'?t|don'?t|didn'?t|won'?t|can'?t|cannot)\b")
-_CLAUSE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|\n|,\s*(?:but|and|while|whereas|though|although)\b|\s+but\s+")
+# ... and a colon before a space ("GRPO with vLLM: the rollouts look like the base model"): the setup named first
+_CLAUSE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|:(?=\s)|\n|,\s*(?:but|and|while|whereas|though|although)\b|\s+but\s+")
 MIN_WORDS = 3
 # Characters of clauses embedded (~1 ms a token on a CPU): questions run to a few hundred; a pasted log
 # in the question is read by the phrases and claims, and only its start by meaning.
