@@ -8,6 +8,8 @@ import math
 import random
 from pathlib import Path
 
+import pytest
+
 from assistant.consult import consult
 
 QUIET = ("info",)
@@ -56,3 +58,40 @@ def test_a_decayed_tail_and_a_warmup_ratio_stay_quiet(tmp_path: Path) -> None:
     cfg.write_text("learning_rate: 2.0e-05\nwarmup_ratio: 0.03\nwarmup_steps: 0\nnum_train_epochs: 1\n"
                    "lr_scheduler_type: linear\nper_device_train_batch_size: 4\ngradient_accumulation_steps: 8\n")
     assert _alarms("Full fine-tune of a 7B model, does this look fine?", log, cfg) == []
+
+
+def test_one_small_blip_in_a_falling_loss_is_noise(tmp_path: Path) -> None:
+    """Batch size 1: one step at ~2x the running median that comes straight back is a hard sample."""
+    rng = random.Random(3)
+    rows = []
+    for s in range(1, 301):
+        loss = 1.1 - 0.3 * s / 300 + rng.gauss(0, 0.05) + (1.0 if s == 150 else 0.0)
+        rows.append({"loss": round(loss, 4), "grad_norm": 0.8, "learning_rate": 1e-4 * min(1, s / 20) * (1 - s / 300),
+                     "epoch": round(s / 300, 3)})
+    log = _log(tmp_path / "train.log", rows)
+    assert _alarms("batch size 1 LoRA run, the loss sometimes doubles for a step. Is this normal?", log) == []
+
+
+def test_a_low_lr_with_a_loss_that_falls_well_is_advice(tmp_path: Path) -> None:
+    rows = [{"loss": round(2.0 * math.exp(-s / 80) + 0.6, 4), "grad_norm": 0.5, "learning_rate": 1e-5 * min(1, s / 10),
+             "epoch": round(s / 300, 3)} for s in range(1, 301)]
+    log = _log(tmp_path / "train.log", rows)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("adapter: lora\nlearning_rate: 0.00001\nwarmup_steps: 10\n")
+    report = consult("does this look fine?", attachments=[log, cfg])
+    low = report.diagnosis("lr_too_low")
+    assert low is None or low.severity == "info"
+
+
+@pytest.mark.parametrize("text", [
+    "Is this phenomenon normal?",
+    "Is something off with my run?",
+    "Is my training misconfigured?",
+    "Is such a high initial loss reasonable?",
+    "It looks suspicious to me.",
+    "Is gradient clipping not working?",
+    "loss曲线这样是否合理",
+])
+def test_worried_questions_are_healthy_checks(text: str) -> None:
+    from assistant.words.phrases import phrase_facts
+    assert "user.healthy_check" in {f.name for f in phrase_facts(text.lower())}
