@@ -34,7 +34,8 @@ LOSS_LIKE = frozenset({"loss", "eval_loss", "grad_norm", "kl", "perplexity"})
 # A sentence ends at . ! ? ; or a newline, but not at the point of a decimal ("0.8").
 _SENTENCE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|\n|[。！？；]")
 _NUMBER = re.compile(
-    r"(?<![\w.])(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:e[-+]?\d+)?)(?P<unit>\s?%|k\b|\s?(?:gb|gib|mb|mib|b\b|m\b|x\b))?(?![\w.])",
+    # word characters around a number are ASCII ones: "一直在2.5左右" holds the value 2.5
+    r"(?<![a-z0-9_.])(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:e[-+]?\d+)?)(?P<unit>\s?%|k(?![a-z0-9_])|\s?(?:gb|gib|mb|mib|b(?![a-z0-9_])|m(?![a-z0-9_])|x(?![a-z0-9_])))?(?![a-z0-9_.])",
 )
 _WILD = re.compile(r"\b(?:wild\w*|violent\w*|crazy|massive\w*|huge|hugely|extreme\w*|by orders of magnitude)\b|剧烈")
 _LR_DECAYED = re.compile(r"\b(?:decay\w*|at the end|final|end of|drops? to|falls? to|goes? to|went to|schedul\w*|warm\w*|min(?:imum)?|down to)\b")

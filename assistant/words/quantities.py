@@ -40,6 +40,7 @@ _ADAPTER = re.compile(r"(?:\b|(?<=_))(?P<qlora>q-?lora)\b|(?:\b|(?<=_))(?P<lora>
 _BATCH = re.compile(r"(?:batch[ _]size|per_device_train_batch_size|micro_batch_size|\bbs)\s*(?:of|=|:|is)?\s*(?P<n>\d+)\b")
 _GA = re.compile(r"(?:gradient[ _]accumulation(?:[ _]steps?)?|grad[ _]accum\w*|\bga\b)\s*(?:steps\s*)?(?:of|=|:|is|to)?\s*(?P<n>\d+)\b")
 _GENERATIONS = re.compile(r"(?:num_generations|n_samples_per_prompt|rollout\.n|group[ _]size|generations per prompt|completions per prompt)\s*(?:of|=|:|is|to|set to)?\s*(?P<n>\d+)\b|\b(?P<m>\d+)\s*(?:generations|completions|rollouts|samples) per (?:prompt|question|group)")
+_WEIGHT_DECAY = re.compile(r"\b(?:weight[ _]decay|\bwd)\s*(?:was |is |of |set to |=|:)*\s*(?P<v>\d*\.\d+|\d+(?:\.\d+)?(?:e-?\d+)?)(?![\d.])")
 _BETA = re.compile(r"\b(?:beta|kl[ _](?:coef\w*|penalty|weight)|init_kl_coef|kl_loss_coef)\s*(?:was |is |of |left at |set to |=|:)*\s*(?P<v>\d+(?:\.\d+)?(?:e-?\d+)?)")
 _BINARY = re.compile(r"\b(?:binary|0/1|0 or 1|pass/fail|correct/incorrect|right or wrong)\b")
 _HOST = re.compile(r"^\s*(?:of\s+)?(?:system |host |cpu |ddr\d? )?(?:ram|memory on the host|system memory|cpu memory)\b")
@@ -131,6 +132,9 @@ def _settings(text: str) -> list[Fact]:
         n = int(generations.group("n") or generations.group("m"))
         if 1 <= n <= 1024:
             facts.append(Fact("user.num_generations", n, SOURCE))
+    wd = _WEIGHT_DECAY.search(text)
+    if wd is not None and float(wd.group("v")) <= 10:
+        facts.append(Fact("user.weight_decay", float(wd.group("v")), SOURCE))
     beta = _BETA.search(text)
     if beta is not None:
         facts.append(Fact("user.kl_beta", float(beta.group("v")), SOURCE))

@@ -189,3 +189,42 @@ def test_a_worried_question_about_a_short_rise_raises_no_warning() -> None:
     d = DEV / "h-starcoder-ft-train-loss-up-few-steps"
     report = consult((d / "question.txt").read_text(encoding="utf-8"))
     assert all(x.severity not in ("warning", "critical") for x in report.diagnoses)
+
+
+# --- SFT words that name a cause (issue 10, second batch) ----------------------------------------
+
+@pytest.mark.parametrize("text, fact", [
+    ("The model doesn't generate the EOS token after SFT", "user.no_stop"),
+    ("outputs go on forever after fine-tuning", "user.no_stop"),
+    ("模型学不会结束符", "user.no_stop"),
+    ("I think the prompt is also being trained on", "user.prompt_trained"),
+    ("train_on_inputs: true in my config", "user.prompt_trained"),
+    ("labels are the same as input_ids", "user.prompt_trained"),
+    ("all labels are -100 after preprocessing", "user.prompt_trained"),
+    ("prompt部分也参与了loss计算", "user.prompt_trained"),
+    ("I increased batch size from 8 to 64 and it got worse", "user.batch_changed"),
+    ("with a bigger batch the loss is higher", "user.batch_changed"),
+    ("增大了batch size之后效果变差", "user.batch_changed"),
+    ("the model now parrots training examples verbatim", "user.memorised"),
+    ("I added a new projection layer", "user.fresh_weights"),
+    ("training from scratch", "user.fresh_weights"),
+])
+def test_sft_cause_words(text: str, fact: str) -> None:
+    assert fact in phrases(text.lower())
+
+
+@pytest.mark.parametrize("text", ["is my model overfitting?", "does the batch look right?", "the prompt is long"])
+def test_worries_and_setup_are_not_cause_words(text: str) -> None:
+    assert not phrases(text) & {"user.memorised", "user.batch_changed", "user.prompt_trained"}
+
+
+def test_weight_decay_from_words() -> None:
+    found = {f.name: f.value for f in facts_from_quantities("training with weight_decay 0.5 and lr 2e-4")}
+    assert found["user.weight_decay"] == 0.5
+
+
+@pytest.mark.parametrize("text, level", [("训练loss不下降，一直在2.5左右", 2.5), ("训练loss一直在2.5左右，不下降", 2.5)])
+def test_chinese_numbers_and_negated_moves(text: str, level: float) -> None:
+    found = claim_names(text)
+    assert found["symptom.plateau"]["level"] == level
+    assert "symptom.trend" not in found or found["symptom.trend"]["direction"] != "falling"
