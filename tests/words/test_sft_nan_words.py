@@ -228,3 +228,30 @@ def test_chinese_numbers_and_negated_moves(text: str, level: float) -> None:
     found = claim_names(text)
     assert found["symptom.plateau"]["level"] == level
     assert "symptom.trend" not in found or found["symptom.trend"]["direction"] != "falling"
+
+
+@pytest.mark.parametrize("text", [
+    "the training loss suddenly drops at the start of every epoch",
+    "my loss curve looks like a staircase",
+    "训练loss在每个epoch开始时突然降低",
+])
+def test_epoch_boundary_drops(text: str) -> None:
+    assert "user.epoch_drop" in phrases(text.lower())
+
+
+@pytest.mark.parametrize("text", ["the Trainer only prints the training loss", "is there any way to see the eval loss?"])
+def test_only_train_loss_is_no_eval_loss(text: str) -> None:
+    assert "user.no_eval_loss" in phrases(text.lower())
+
+
+def test_epoch_drops_are_a_lead_not_an_alarm() -> None:
+    report = consult("The loss drops in a big step at each new epoch, flat within an epoch. Is something wrong?")
+    assert report.diagnoses and all(d.severity == "info" for d in report.diagnoses)
+    assert {d.id for d in report.diagnoses} <= {"lr_too_high", "overfitting", "no_eval_set"}
+
+
+def test_full_fine_tune_states_beyond_the_gpu_need_offload() -> None:
+    report = consult("Full fine-tune of LLaMA-7B on a single A100 80GB runs out of memory even with batch size 1.")
+    assert report.diagnoses[0].id == "needs_offload"
+    small = consult("Full fine-tune of a 1.5B model on a single A100 80GB runs out of memory.")
+    assert "needs_offload" not in [d.id for d in small.diagnoses[:1]]
