@@ -45,7 +45,7 @@ _PAYOUT = re.compile(r"^(?:reward|accuracy|rewards/(?!chosen|rejected|margins|ac
 # "the reward stays at 0 for the first 100 steps and then starts increasing": 0 only before learning kicked in
 _ZERO_THEN_UP = re.compile(r"\b(?:0|zero)\b.{0,60}\b(?:then|after that|afterwards|before)\b.{0,30}\b(?:start(?:s|ed|ing)? (?:to )?)?"
                            r"(?:increas\w*|ris(?:es|ing|e)|rose|climb\w*|grow\w*|goes up|going up|went up|go up|improv\w*)")
-_BECOMES = re.compile(r"\b(?:becomes?|became|becoming|turns? (?:in)?to|turned (?:in)?to|ends? up (?:at|as))\b")
+_BECOMES = re.compile(r"\b(?:becomes?|became|becoming|turns? (?:in)?to|turned (?:in)?to|ends? up (?:at|as)|comes? (?:down )?to|came (?:down )?to|drops? to|dropped to|falls? to|fell to)\b")
 SHORT_SPAN = 10  # fewer logged steps than this cannot show a trend against step-to-step noise
 MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
 _ASSIGNED = re.compile(r"\b[a-z_][\w.]*\s*[=:]\s*$")

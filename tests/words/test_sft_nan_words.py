@@ -255,3 +255,23 @@ def test_full_fine_tune_states_beyond_the_gpu_need_offload() -> None:
     assert report.diagnoses[0].id == "needs_offload"
     small = consult("Full fine-tune of a 1.5B model on a single A100 80GB runs out of memory.")
     assert "needs_offload" not in [d.id for d in small.diagnoses[:1]]
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("Is gradient accumulation counted in a step?", "user.step_counting"),
+    ("the epoch counter moves as if 640 samples pass between logs", "user.step_counting"),
+    ("as soon as I add --cutoff_len 4096 it runs out of memory", "user.works_with_shorter_seq"),
+    ("with deepspeed 0.10.2 the same script trains fine", "user.version_regression"),
+])
+def test_setup_comparisons(text: str, fact: str) -> None:
+    assert fact in phrases(text.lower())
+
+
+def test_a_loss_that_comes_to_zero_was_not_zero_at_the_start() -> None:
+    found = claim_names("after some steps the training loss comes to 0 and stays there")
+    assert found["symptom.stuck_zero"]["from_step"] > 0
+
+
+def test_int8_weights_over_half_the_card_point_at_4bit() -> None:
+    report = consult("LoRA on a 13B model loaded in 8bit on a 20GB GPU, batch 1, still CUDA OOM")
+    assert "model_not_quantized" in [d.id for d in report.diagnoses[:2]]
