@@ -47,6 +47,7 @@ _ZERO_THEN_UP = re.compile(r"\b(?:0|zero)\b.{0,60}\b(?:then|after that|afterward
                            r"(?:increas\w*|ris(?:es|ing|e)|rose|climb\w*|grow\w*|goes up|going up|went up|go up|improv\w*)")
 _BECOMES = re.compile(r"\b(?:becomes?|became|becoming|turns? (?:in)?to|turned (?:in)?to|ends? up (?:at|as)|comes? (?:down )?to|came (?:down )?to|drops? to|dropped to|falls? to|fell to)\b")
 SHORT_SPAN = 10  # fewer logged steps than this cannot show a trend against step-to-step noise
+_LENGTH_METRICS = ("completions/mean_length",)
 MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
 _ASSIGNED = re.compile(r"\b[a-z_][\w.]*\s*[=:]\s*$")
 # a number that belongs to another noun said just before it ("exits with code 0", "rank 0", "seed 42")
@@ -194,8 +195,10 @@ def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) 
         if re.match(r"^\s*[~～-]\s*\d", post) and not unit:
             continue  # "800~900": a range, read as its upper end
         in_nonfinite = "nonfinite" in claim.shapes and not unit and value.is_integer() and value >= 1
+        # "length went from 300 to 4096 tokens": for a length metric, tokens are the unit of the value, not a count
+        length_value = name in _LENGTH_METRICS and re.match(r"^\s*(?:tokens?|toks?|个?\s*token)\b", post) is not None
         joined = previous_step and re.search(r"(?:\band|\bor|,|/|to)\s*[~≈]?\s*$", pre[-8:]) is not None
-        if _STEP_BEFORE.search(pre[-24:]) or (_STEP_AFTER.match(post) and not unit) or in_nonfinite or joined:
+        if not length_value and (_STEP_BEFORE.search(pre[-24:]) or (_STEP_AFTER.match(post) and not unit) or in_nonfinite or joined):
             if not abs(value) < MAX_STEP:  # "after about -1e999 steps": no step anyone logged
                 continue
             if _SPAN_WORDS.search(pre[-24:]) and _STEP_AFTER.match(post):
