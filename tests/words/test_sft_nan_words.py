@@ -275,3 +275,17 @@ def test_a_loss_that_comes_to_zero_was_not_zero_at_the_start() -> None:
 def test_int8_weights_over_half_the_card_point_at_4bit() -> None:
     report = consult("LoRA on a 13B model loaded in 8bit on a 20GB GPU, batch 1, still CUDA OOM")
     assert "model_not_quantized" in [d.id for d in report.diagnoses[:2]]
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("the notebook sets tokenizer.pad_token = tokenizer.eos_token", "user.pad_is_eos"),
+    ("my pad token is the same as eos", "user.pad_is_eos"),
+    ("it dies with a memory error during the tokenization step", "user.host_ram"),
+])
+def test_pad_eos_and_preprocessing_memory(text: str, fact: str) -> None:
+    assert fact in phrases(text.lower())
+
+
+def test_never_stopping_with_pad_equal_to_eos_is_masked_eos() -> None:
+    report = consult("My fine-tuned model never stops generating. I set tokenizer.pad_token = tokenizer.eos_token.")
+    assert report.diagnoses[0].id == "label_masking_wrong"
