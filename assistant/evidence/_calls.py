@@ -35,6 +35,7 @@ __all__ = ["CallDump", "find_calls", "call_kind", "parse_python", "has_call", "C
 
 MAX_CALL_CHARS = 200_000  # a config call longer than this is not one
 MAX_VALUE_CHARS = 20_000
+MAX_ARITHMETIC_DEPTH = 32  # `2 * LR / 4`: a few levels; a deeper expression is not a setting
 # Cheap pre-check on bytes: could this text hold a config call at all?
 CALL_HINT = re.compile(rb"(?:Arguments|Config|FastLanguageModel\.\w+|FastModel\.\w+)\s*\(")
 # Literals every match of CALL_HINT holds (with its `(`): `bytes.find` runs at memory speed, the
@@ -85,12 +86,24 @@ def call_kind(name: str) -> tuple[str | None, str] | None:
 
 
 def find_calls(text: str) -> list[CallDump]:
-    """Every config call in ``text``, in order; a script is parsed whole, anything else call by call."""
+    """Every config call in ``text``, in order; a script is parsed whole, anything else call by call.
+
+    The last text's calls are kept: a file under the sniffing head is read whole by the sniff and
+    again by the reader, and the dumps are only ever read (the list is a copy)."""
+    global _last_calls
+    if _last_calls is not None and _last_calls[0] == text:
+        return list(_last_calls[1])
     tree = parse_python(text)
     if tree is not None:
-        return _from_tree(tree)
-    constants = _constants_by_line(text)
-    return [dump for dump in _from_text(text, constants) if dump.settings or dump.skipped]
+        dumps = _from_tree(tree)
+    else:
+        constants = _constants_by_line(text)
+        dumps = [dump for dump in _from_text(text, constants) if dump.settings or dump.skipped]
+    _last_calls = (text, tuple(dumps))
+    return list(dumps)
+
+
+_last_calls: tuple[str, tuple[CallDump, ...]] | None = None
 
 
 # -- valid Python --------------------------------------------------------------------------------
@@ -150,20 +163,23 @@ def _module_constants(tree: ast.Module) -> dict[str, Any]:
     return out
 
 
-def _value(node: ast.expr, constants: dict[str, Any]) -> tuple[bool, Any]:
-    """(True, value) for a literal, a known constant or arithmetic over them; (False, None) otherwise."""
+def _value(node: ast.expr, constants: dict[str, Any], depth: int = 0) -> tuple[bool, Any]:
+    """(True, value) for a literal, a known constant or arithmetic over them; (False, None) otherwise,
+    and for arithmetic nested past MAX_ARITHMETIC_DEPTH (``0-- -- -- ...``: no one writes that)."""
     try:
         return True, ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         pass
     if isinstance(node, ast.Name) and node.id in constants:
         return True, constants[node.id]
+    if depth >= MAX_ARITHMETIC_DEPTH:
+        return False, None
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        ok, v = _value(node.operand, constants)
+        ok, v = _value(node.operand, constants, depth + 1)
         if ok and _is_number(v):
             return True, -v if isinstance(node.op, ast.USub) else v
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        (ok_a, a), (ok_b, b) = _value(node.left, constants), _value(node.right, constants)
+        (ok_a, a), (ok_b, b) = _value(node.left, constants, depth + 1), _value(node.right, constants, depth + 1)
         if ok_a and ok_b and _is_number(a) and _is_number(b):
             try:
                 return True, _OPS[type(node.op)](a, b)
@@ -224,24 +240,31 @@ def _printed_end(text: str, start: int) -> int | None:
     return m.start() + 1 if m is not None else None
 
 
+# What the scan below stops at outside quotes: a quote opening, a bracket, a comma (the rest is skipped
+# at regex speed). Inside a quote: its end, or the end of the line.
+_MARK = re.compile(r"""['"()\[\]{},]""")
+_QUOTE_END = {"'": re.compile(r"(?<!\\)'|\n"), '"': re.compile(r'(?<!\\)"|\n')}
+
+
 def _unquoted(text: str, start: int, end: int, depth: int) -> Iterator[tuple[int, str, int]]:
-    """(index, char, bracket depth after it) for every char outside quotes in text[start:end].
+    """(index, char, bracket depth after it) for every bracket and comma outside quotes in text[start:end].
     A quote never runs past its line (an apostrophe in an unquoted printed value must not swallow the rest)."""
-    quote = ""
-    for i in range(start, end):
+    i = start
+    while (m := _MARK.search(text, i, end)) is not None:
+        i = m.start()
         c = text[i]
-        if quote:
-            if c == quote and text[i - 1] != "\\" or c == "\n":
-                quote = ""
-            continue
-        if c in "'\"":
-            quote = c
+        if c == "'" or c == '"':
+            close = _QUOTE_END[c].search(text, i + 1, end)
+            if close is None:
+                return
+            i = close.end()
             continue
         if c in "([{":
             depth += 1
         elif c in ")]}":
             depth -= 1
         yield i, c, depth
+        i += 1
 
 
 def _closing(text: str, start: int) -> int | None:

@@ -106,7 +106,22 @@ def is_launch_line(line: str) -> bool:
 
 
 def parse_commands(text: str) -> tuple[list[Command], list[str]]:
-    """The training commands of a shell text, and one line per problem met (unbalanced quotes)."""
+    """The training commands of a shell text, and one line per problem met (unbalanced quotes).
+
+    The last text's commands are kept: a file under the sniffing head is parsed by the sniff and again
+    by the reader, and the commands are only ever read (the lists are copies)."""
+    global _last_commands
+    if _last_commands is not None and _last_commands[0] == text:
+        return list(_last_commands[1]), list(_last_commands[2])
+    commands, problems = _parse_commands(text)
+    _last_commands = (text, tuple(commands), tuple(problems))
+    return list(commands), list(problems)
+
+
+_last_commands: tuple[str, tuple[Command, ...], tuple[str, ...]] | None = None
+
+
+def _parse_commands(text: str) -> tuple[list[Command], list[str]]:
     variables: dict[str, str] = {}
     commands: list[Command] = []
     problems: list[str] = []
@@ -181,6 +196,25 @@ def _unquote(text: str) -> str:
     return t[1:-1] if len(t) >= 2 and t[0] == t[-1] and t[0] in "'\"" else t
 
 
+_SHELL_SPECIAL = re.compile(r"""['"\\();<>|&]""")  # quotes, the escape, shlex's punctuation_chars
+_SHELL_WORD = re.compile(r"[^ \t\r\n]+")  # shlex's whitespace (posix): ' \t\r\n'
+
+
+def shell_words(piece: str) -> list[str]:
+    """``list(shlex.shlex(piece, posix=True, punctuation_chars=True))`` with ``whitespace_split`` and no
+    comment characters; ValueError for an unbalanced quote or a trailing escape. shlex reads a character
+    at a time, so the plain words before the first quote, escape or operator are split by a pattern:
+    up to a whitespace there its state is back where it started."""
+    special = _SHELL_SPECIAL.search(piece)
+    if special is None:
+        return _SHELL_WORD.findall(piece)
+    cut = max(piece.rfind(c, 0, special.start()) for c in " \t\r\n") + 1
+    lexer = shlex.shlex(piece[cut:], posix=True, punctuation_chars=True)
+    lexer.whitespace_split, lexer.commenters = True, ""
+    rest = list(lexer)
+    return _SHELL_WORD.findall(piece, 0, cut) + rest
+
+
 def _tokens(pieces: list[tuple[int, str]], variables: dict[str, str], problems: list[str]) -> list[_Token]:
     out: list[_Token] = []
     for line, piece in pieces:
@@ -189,10 +223,8 @@ def _tokens(pieces: list[tuple[int, str]], variables: dict[str, str], problems: 
             problems.append(f"line {line}: longer than {MAX_PIECE // 1024} KB once variables are substituted; skipped")
             continue
         piece = _REDIRECT.sub(" ", " " + piece)
-        lexer = shlex.shlex(piece, posix=True, punctuation_chars=True)
-        lexer.whitespace_split, lexer.commenters = True, ""
         try:
-            words = list(lexer)
+            words = shell_words(piece)
         except ValueError as e:  # unbalanced quotes: plain words, with a warning
             problems.append(f"line {line}: {e}; read word by word")
             words = piece.split()

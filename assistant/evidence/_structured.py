@@ -64,24 +64,33 @@ def _yaml_problem(e: yaml.YAMLError) -> str:
     return f"not valid YAML ({problem}{where})"
 
 
+# Event class -> its step in nesting depth; 0 ends the stream (PyYAML's event classes are not subclassed).
+_YAML_DEPTH_STEP = {yaml.MappingStartEvent: 1, yaml.SequenceStartEvent: 1, yaml.MappingEndEvent: -1,
+                    yaml.SequenceEndEvent: -1, yaml.StreamEndEvent: 0}
+
+
 def _check_depth(text: str, path: str) -> None:
     """Refuse nesting past MAX_YAML_DEPTH, and more than MAX_YAML_WRITTEN nodes, from the parser's
     events, which need no recursion (and cost a tenth of composing)."""
     loader = _Loader(text)
     depth = nodes = 0
+    get_event, step_of = loader.get_event, _YAML_DEPTH_STEP.get
     try:
-        while (event := loader.get_event()) is not None:
+        while (event := get_event()) is not None:
             nodes += 1
             if nodes > MAX_YAML_WRITTEN:
                 raise InputError(path, f"YAML with more than {MAX_YAML_WRITTEN} values; not a config someone wrote")
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            step = step_of(type(event))
+            if step is None:  # a scalar, an alias, a document or stream start
+                continue
+            if step > 0:
                 depth += 1
                 if depth > MAX_YAML_DEPTH:
                     raise InputError(path, f"YAML nested deeper than {MAX_YAML_DEPTH} levels "
                                            f"(line {event.start_mark.line + 1})")
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            elif step < 0:
                 depth -= 1
-            elif isinstance(event, yaml.StreamEndEvent):
+            else:
                 break
     except yaml.YAMLError as e:
         raise InputError(path, _yaml_problem(e)) from None

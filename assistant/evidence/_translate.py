@@ -8,6 +8,7 @@ axolotl-named entries that ``_config_facts.config_facts`` turns into the same
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -107,8 +108,14 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, (str, list, tuple, dict)) and not value)
 
 
+_DOTTED = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
+
+
 def _same_name(key: str, tool: str) -> str | None:
-    """Keys that already are axolotl's (learning_rate, gradient_accumulation_steps, bf16, ...), nested ones too."""
+    """Keys that already are axolotl's (learning_rate, gradient_accumulation_steps, bf16, ...), nested ones too;
+    not a key no fact can be named by (`--save_steps...`, `--lr.`: found by fuzzing)."""
+    if _DOTTED.fullmatch(key) is None:
+        return None
     top = key.split(".", 1)[0]
     if tool == "axolotl" and top in KNOWN_KEYS:  # `axolotl train cfg.yml --key value` overrides
         return key

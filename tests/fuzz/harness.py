@@ -7,11 +7,18 @@ supervisor restarts a worker that died (SIGSEGV, the OOM killer) or hung, after 
 input it was on, so one bad input costs one count, not the run. Workers run under an
 address-space limit: an input that makes a parser allocate without bound fails with
 MemoryError, an unexpected exception, instead of swapping the machine.
+
+The loop costs little besides the target's own work, as libFuzzer's does: seeds are read
+once (before the fork), a mutant is one write to /dev/shm, the input in hand is told to the
+supervisor through shared memory (read only when the worker died or went silent), the reader
+that took a file is noted as the dispatcher picks it (no second sniff), and counts go to the
+supervisor twice a second. Mutants are mostly small (``mutate.MAX_LEN``), a share big
+(``mutate.BIG_SHARE``); the stats say how many and what they cost. A target stops at
+``max_inputs``, leaving the CPU to the others; the words and the consultation run niced.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing as mp
 import os
 import resource
@@ -22,18 +29,27 @@ import time
 import traceback
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from random import Random
 
-from tests.fuzz.targets import all_seed_files, budget_s, check_error, targets
+from tests.fuzz.mutate import MAX_LEN
+from tests.fuzz.targets import all_seed_files, budget_s, check_error, load_seed_bytes, targets
 
 __all__ = ["Stats", "run_fuzz"]
 
 MEMORY_LIMIT = 6 * 1024 ** 3
 REPORT_EVERY_S = 0.5
-HANG_FACTOR = 10  # wall seconds per CPU second of budget before a silent worker is taken for hung
+# A silent worker is taken for hung when it spent this much CPU since it last reported (its own CPU time,
+# from /proc: a worker starved of the CPU by the others, or niced, is not hung), or this much wall time
+# where /proc is not there; one blocked without using the CPU, after HANG_WALL_S.
+HANG_FACTOR = 10  # seconds per CPU second of the input's budget
 HANG_FLOOR_S = 60.0
 HANG_CEILING_S = 300.0
+HANG_WALL_S = 1800.0
+# Targets that cannot reach a long run's input count (an embedding per input) yield the CPU to the readers,
+# which stop at it: they run on whatever the readers leave (only in a run with a stop count).
+NICE = {"words": 10, "consult": 10}
 
 
 @dataclass
@@ -47,6 +63,11 @@ class Stats:
     over_budget: int = 0  # inputs over their CPU budget, hangs included
     deaths: int = 0  # worker processes killed by a signal while on an input
     cpu_s: float = 0.0  # CPU seconds the workers spent (making and running inputs): tried / cpu_s = one core's rate
+    big: int = 0  # inputs made from a whole seed, growing up to mutate.MAX_OUTPUT (the rest: mutate.MAX_LEN)
+    over_max_len: int = 0  # inputs over mutate.MAX_LEN bytes (a run folder or a consultation counts all its files)
+    over_64k: int = 0  # of those, over 64 KiB
+    over_1m: int = 0  # of those, over 1 MiB
+    big_cpu_s: float = 0.0  # of cpu_s, spent running the big inputs
     seeds: int = 0
     findings: list[str] = field(default_factory=list)  # saved inputs, under ``out``
 
@@ -70,55 +91,104 @@ def _save(out: Path, target: str, kind: str, source: Path, detail: str) -> str:
     return name
 
 
-def _worker(name: str, rng_seed: int, conn: Connection, work: Path, out: Path, deadline: float,
-            max_inputs: int | None) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    from assistant.evidence import reader_for
-    from assistant.evidence._input import read_head
+class _Current:
+    """The input a worker is on, in memory shared with the supervisor: a path and a size, set before
+    each input without a system call, read only when the worker died or went silent."""
 
+    def __init__(self, ctx: BaseContext) -> None:
+        self.path = ctx.RawArray("c", 4096)
+        self.size = ctx.RawValue("q", 0)
+
+    def set(self, path: Path, size: int) -> None:
+        self.path.value = os.fsencode(path)[:4095]
+        self.size.value = size
+
+    def get(self) -> tuple[Path | None, int]:
+        raw = self.path.value
+        return (Path(os.fsdecode(raw)) if raw else None), int(self.size.value)
+
+
+def _tally_readers() -> list[str | None]:
+    """Which reader the dispatcher hands each file to, noted as it goes (no second sniff)."""
+    from assistant.evidence import _dispatch
+
+    chosen: list[str | None] = [None]
+    first = _dispatch._first
+
+    def noting(head: bytes, path: Path, binary: bool):  # noqa: ANN202
+        reader = first(head, path, binary)
+        if reader is not None:
+            chosen[0] = reader.name
+        return reader
+
+    _dispatch._first = noting
+    return chosen
+
+
+def _worker(name: str, rng_seed: int, conn: Connection, work: Path, out: Path, deadline: float,
+            max_inputs: int | None, current: _Current) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    if name in NICE and max_inputs is not None:
+        os.nice(NICE[name])
     target = targets()[name]
     partners = all_seed_files()
     rnd = Random(rng_seed)
     counts: dict[str, float] = {"tried": 0, "reached": 0, "refused": 0, "unexpected": 0, "over_budget": 0,
-                                "cpu_s": 0.0}
+                                "cpu_s": 0.0, "big": 0, "over_max_len": 0, "over_64k": 0, "over_1m": 0,
+                                "big_cpu_s": 0.0}
     try:  # one-off costs (rulebase, embedder) are not an input's
+        target.warm()
         target.run(target.make_input(Random(rng_seed), work, partners)[0])
     except Exception:
         pass
-    last = time.monotonic()
-    began = time.process_time()
-    while time.time() < deadline and (max_inputs is None or counts["tried"] < max_inputs):
+    chosen = _tally_readers() if target.kind == "file" else [name]
+    make_input, run, process_time = target.make_input, target.run, time.process_time
+    tried = reached = refused = big = over_max_len = over_64k = over_1m = 0
+    big_cpu_s = 0.0
+    report_at = time.monotonic() + REPORT_EVERY_S
+    began = process_time()
+    while max_inputs is None or tried < max_inputs:
         try:
-            path, size = target.make_input(rnd, work, partners)
+            path, size, was_big = make_input(rnd, work, partners)
         except MemoryError:  # a mutant too big for the address-space limit: draw another
             continue
-        (work / "current.json").write_text(json.dumps({"path": str(path), "size": size}))
-        if target.kind == "file" and path.stat().st_size:
-            reader = reader_for(read_head(path), path)
-            counts["reached"] += reader is not None and reader.name == name
-        elif target.kind != "file":
-            counts["reached"] += 1
-        start = time.process_time()
+        current.set(path, size)
+        if target.kind == "file":
+            chosen[0] = None
+        start = process_time()
         try:
-            target.run(path)
+            run(path)
         except Exception as e:  # noqa: BLE001 (every exception is looked at)
             problem = check_error(e)
             if problem is None:
-                counts["refused"] += 1
+                refused += 1
             else:
                 counts["unexpected"] += 1
                 where = "".join(traceback.format_exception(e)[-4:])[-1500:]
                 conn.send(("finding", _save(out, name, "unexpected", path, f"{problem}\n{where}")))
-        spent = time.process_time() - start
+        spent = process_time() - start
         if spent > budget_s(name, size):
             counts["over_budget"] += 1
             conn.send(("finding", _save(out, name, "slow", path, f"{spent:.2f} s CPU for {size} bytes "
                                                                    f"(budget {budget_s(name, size):.2f} s)")))
-        counts["tried"] += 1
-        counts["cpu_s"] = time.process_time() - began
-        if time.monotonic() - last > REPORT_EVERY_S:
+        tried += 1
+        reached += chosen[0] == name
+        if was_big:
+            big += 1
+            big_cpu_s += spent
+        if size > MAX_LEN:
+            over_max_len += 1
+            over_64k += size > 65536
+            over_1m += size > 1 << 20
+        if time.monotonic() > report_at:
+            counts.update(tried=tried, reached=reached, refused=refused, big=big, over_max_len=over_max_len,
+                          over_64k=over_64k, over_1m=over_1m, big_cpu_s=big_cpu_s, cpu_s=process_time() - began)
             conn.send(("counts", dict(counts)))
-            last = time.monotonic()
+            report_at = time.monotonic() + REPORT_EVERY_S
+            if time.time() >= deadline:
+                break
+    counts.update(tried=tried, reached=reached, refused=refused, big=big, over_max_len=over_max_len,
+                  over_64k=over_64k, over_1m=over_1m, big_cpu_s=big_cpu_s, cpu_s=process_time() - began)
     conn.send(("counts", dict(counts)))
     conn.send(("done", None))
 
@@ -129,9 +199,35 @@ class _Running:
     process: mp.Process
     conn: Connection
     work: Path
+    current: _Current
     counts: dict[str, float] = field(default_factory=dict)
     heard: float = field(default_factory=time.monotonic)
+    heard_cpu: float = 0.0  # the worker's CPU seconds when it last reported
     done: bool = False
+
+    def hear(self) -> None:
+        self.heard = time.monotonic()
+        self.heard_cpu = _cpu_s(self.process.pid) or 0.0
+
+    def silent_for(self) -> tuple[float, bool]:
+        """(seconds since the worker last reported, whether they are its CPU seconds)."""
+        cpu = _cpu_s(self.process.pid)
+        if cpu is None:
+            return time.monotonic() - self.heard, False
+        return cpu - self.heard_cpu, True
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_s(pid: int | None) -> float | None:
+    """A process's CPU seconds (user + system) from /proc; None where there is no /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def run_fuzz(seconds: float, names: list[str] | None = None, out: Path | None = None, seed: int = 0,
@@ -139,6 +235,7 @@ def run_fuzz(seconds: float, names: list[str] | None = None, out: Path | None = 
     """Fuzz each target (all by default) for ``seconds`` at once, in parallel; stats per target."""
     ctx = mp.get_context("fork")
     chosen = {n: t for n, t in targets().items() if names is None or n in names}
+    load_seed_bytes()
     stats = {n: Stats(seeds=len(t.seeds)) for n, t in chosen.items()}
     out = out or Path(tempfile.mkdtemp(prefix="tsa-fuzz-findings-"))
     scratch = Path(tempfile.mkdtemp(prefix="tsa-fuzz-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
@@ -151,11 +248,14 @@ def run_fuzz(seconds: float, names: list[str] | None = None, out: Path | None = 
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         parent, child = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_worker, args=(name, rng.getrandbits(64), child, work, out, deadline, max_inputs),
-                              daemon=True)
+        current = _Current(ctx)
+        left = None if max_inputs is None else max_inputs - stats[name].tried
+        process = ctx.Process(target=_worker, args=(name, rng.getrandbits(64), child, work, out, deadline, left,
+                                                    current), daemon=True)
         process.start()
         child.close()
-        running[name] = _Running(name, process, parent, work)
+        running[name] = _Running(name, process, parent, work, current)
+        running[name].hear()
 
     def absorb(run: _Running) -> None:
         """Fold a finished or dead worker's counts into the target's totals."""
@@ -168,10 +268,11 @@ def run_fuzz(seconds: float, names: list[str] | None = None, out: Path | None = 
         """A worker died or hung on an input: save that input, count it, start a fresh worker."""
         absorb(run)
         s = stats[run.name]
+        path, _ = run.current.get()
         try:
-            current = json.loads((run.work / "current.json").read_text())
-            s.findings.append(_save(out, run.name, kind, Path(current["path"]), detail))
-        except (OSError, ValueError):
+            if path is not None:
+                s.findings.append(_save(out, run.name, kind, path, detail))
+        except OSError:
             pass
         if kind == "death":
             s.deaths += 1
@@ -202,7 +303,7 @@ def run_fuzz(seconds: float, names: list[str] | None = None, out: Path | None = 
                         absorb(run)
                         run.done = True
                     continue
-                run.heard = time.monotonic()
+                run.hear()
                 if kind == "counts":
                     run.counts = payload
                 elif kind == "finding":
@@ -215,10 +316,11 @@ def run_fuzz(seconds: float, names: list[str] | None = None, out: Path | None = 
                 if run.done:
                     continue
                 limit = min(HANG_CEILING_S, HANG_FLOOR_S + HANG_FACTOR * _current_budget(run))
-                if time.monotonic() - run.heard > limit:
+                silent, on_cpu = run.silent_for()
+                if silent > limit or time.monotonic() - run.heard > HANG_WALL_S:
                     run.process.kill()
                     run.process.join(5)
-                    lost(run, "hang", f"no word from the worker for {limit:.0f} s")
+                    lost(run, "hang", f"no word from the worker for {limit:.0f} s{' of CPU' if on_cpu else ''}")
     finally:
         for run in running.values():
             if run.process.is_alive():
@@ -228,11 +330,7 @@ def run_fuzz(seconds: float, names: list[str] | None = None, out: Path | None = 
 
 
 def _current_budget(run: _Running) -> float:
-    try:
-        current = json.loads((run.work / "current.json").read_text())
-        return budget_s(run.name, int(current["size"]))
-    except (OSError, ValueError, KeyError):
-        return budget_s(run.name, 0)
+    return budget_s(run.name, run.current.get()[1])
 
 
 def as_dict(stats: dict[str, Stats]) -> dict[str, dict]:

@@ -1,10 +1,16 @@
 """Mutations of real files, the kinds that broke readers: truncations, byte flips, duplicated lines,
 huge numbers, deep nesting, long lines, splices of two files and hostile tokens.
 
-Every mutator is a pure function of the bytes and a ``random.Random``, so the long bench run
-(``bench/fuzz.py``, seeded ``Random``) and the Hypothesis tests (``st.randoms()``, which shrinks)
-drive the same code. Outputs stay under ``MAX_OUTPUT`` bytes so the time budget, proportional to
-size, stays meaningful.
+Every mutator is a pure function of the bytes, a ``random.Random`` and a size limit, so the long
+bench run (``bench/fuzz.py``, seeded ``Random``) and the Hypothesis tests (``st.randoms()``, which
+shrinks) drive the same code.
+
+Sizes, as libFuzzer's ``-max_len`` does it: most mutants (all but ``BIG_SHARE``) start from a
+window of at most ``MAX_LEN`` bytes of the seed (its start, or a stretch from a line start) and
+stay within ``MAX_LEN``: a reader's rate on them is its rate on structure, not on bulk. The other
+``BIG_SHARE`` are made from the whole seed with no limit but ``MAX_OUTPUT``: lines of megabytes,
+numbers of 200,000 digits, nesting 100,000 deep, a block repeated 20,000 times, the inputs that
+found the quadratic patterns and the C-stack overflows. ``mutate`` says which kind it made.
 """
 from __future__ import annotations
 
@@ -12,12 +18,14 @@ import re
 from random import Random
 from typing import Callable
 
-__all__ = ["MAX_OUTPUT", "MUTATORS", "mutate"]
+__all__ = ["BIG_SHARE", "MAX_LEN", "MAX_OUTPUT", "MUTATORS", "Mutant", "mutate", "window"]
 
-MAX_OUTPUT = 4 * 1024 * 1024
+MAX_OUTPUT = 4 * 1024 * 1024  # a big mutant's limit
+MAX_LEN = 4096  # every other mutant's (libFuzzer's -max_len default)
+BIG_SHARE = 0.02  # mutants made from the whole seed, growing up to MAX_OUTPUT
 _DIGITS = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
-Mutator = Callable[[bytes, Random], bytes]
+Mutator = Callable[[bytes, Random, int], bytes]
 
 
 def _pick(rnd: Random, weighted: tuple[tuple[int, float], ...]) -> int:
@@ -34,12 +42,12 @@ def _at(data: bytes, rnd: Random) -> int:
     return rnd.randint(0, len(data))
 
 
-def truncate(data: bytes, rnd: Random) -> bytes:
+def truncate(data: bytes, rnd: Random, limit: int = MAX_OUTPUT) -> bytes:
     """A run killed while writing, an upload cut short."""
     return data[:rnd.randint(0, len(data))]
 
 
-def flip_bytes(data: bytes, rnd: Random) -> bytes:
+def flip_bytes(data: bytes, rnd: Random, limit: int = MAX_OUTPUT) -> bytes:
     """Disk or transfer damage: a few bytes replaced, a bit flipped, or a control byte put in."""
     if not data:
         return bytes([rnd.randrange(256)])
@@ -52,22 +60,23 @@ def flip_bytes(data: bytes, rnd: Random) -> bytes:
     return bytes(out)
 
 
-def duplicate_lines(data: bytes, rnd: Random) -> bytes:
+def duplicate_lines(data: bytes, rnd: Random, limit: int = MAX_OUTPUT) -> bytes:
     """A log whose lines repeat (a resumed run, a tee'd stream), up to many times over."""
     lines = data.splitlines(keepends=True)
     if not lines:
-        return data * rnd.randint(2, 100)
+        return (data * rnd.randint(2, 100))[:limit]
     i = rnd.randrange(len(lines))
     j = min(len(lines), i + rnd.randint(1, 20))
     block = b"".join(lines[i:j])
     times = _pick(rnd, ((2, 30), (3, 20), (10, 30), (100, 15), (1000, 4), (20000, 1)))
-    times = max(1, min(times, MAX_OUTPUT // 2 // max(len(block), 1)))
+    times = max(1, min(_cap(times * len(block), data, limit), MAX_OUTPUT // 2) // max(len(block), 1))
     return b"".join(lines[:j]) + block * times + b"".join(lines[j:])
 
 
-def huge_number(data: bytes, rnd: Random) -> bytes:
-    """A number past every limit: 5,000+ digits, 1e999, a negative giant, a float with a huge exponent."""
-    digits = _pick(rnd, ((400, 30), (4301, 35), (5000, 20), (20000, 13), (200000, 2)))
+def huge_number(data: bytes, rnd: Random, limit: int = MAX_OUTPUT) -> bytes:
+    """A number past every limit: 5,000+ digits, 1e999, a negative giant, a float with a huge exponent
+    (within MAX_LEN: as long as fits, 40 digits at least)."""
+    digits = max(40, _cap(_pick(rnd, ((400, 30), (4301, 35), (5000, 20), (20000, 13), (200000, 2))), data, limit) - 4)
     giant = rnd.choice((b"9" * digits, b"-" + b"9" * digits, b"1e999", b"-1e999", b"1" + b"0" * digits + b".5",
                         b"9" * digits + b"e-9", b"0x" + b"f" * digits, b"18446744073709551616", b"1e-999"))
     spots = list(_DIGITS.finditer(data[:1_000_000]))
@@ -83,12 +92,14 @@ _CLOSERS = {b"[": b"]", b"{": b"}", b"{a: ": b"}", b'{"a": ': b"}", b"{'a': ": b
             b"!!seq [": b"]", b"&x [": b"]"}
 
 
-def deep_nesting(data: bytes, rnd: Random) -> bytes:
-    """Brackets or block indentation nested 100 to 100,000 deep (the C stack's enemy), closed or not."""
+def deep_nesting(data: bytes, rnd: Random, limit: int = MAX_OUTPUT) -> bytes:
+    """Brackets or block indentation nested 100 to 100,000 deep (the C stack's enemy), closed or not
+    (within MAX_LEN: as deep as fits, a few hundred levels)."""
     depth = _pick(rnd, ((101, 30), (500, 25), (1001, 25), (5000, 14), (20000, 4), (100000, 2)))
     opener = rnd.choice(_OPENERS)
+    depth = max(1, _cap(depth * (2 * len(opener) + 2), data, limit) // (2 * len(opener) + 2))
     if opener == b"a:\n ":  # block mapping: each level one more space of indentation
-        depth = min(depth, 3000)
+        depth = min(depth, 3000, int((2 * _cap(depth * depth, data, limit)) ** 0.5) if limit < MAX_OUTPUT else depth)
         nest = b"".join(b" " * k + b"a:\n" for k in range(depth)) + b" " * depth + b"1\n"
     elif opener == b"- ":
         nest = b"- " * depth + b"1\n"
@@ -102,9 +113,11 @@ def deep_nesting(data: bytes, rnd: Random) -> bytes:
     return data[:i] + nest + data[i:]
 
 
-def long_line(data: bytes, rnd: Random) -> bytes:
-    """One line of up to a few MB: a pasted blob, a progress bar without newlines, a minified JSON."""
-    size = _pick(rnd, ((1_000, 40), (10_000, 40), (100_000, 18), (1_000_000, 1.5), (3_000_000, 0.5)))
+def long_line(data: bytes, rnd: Random, limit: int = MAX_OUTPUT) -> bytes:
+    """One line of up to a few MB: a pasted blob, a progress bar without newlines, a minified JSON
+    (within MAX_LEN: as long as fits)."""
+    size = max(64, _cap(_pick(rnd, ((1_000, 40), (10_000, 40), (100_000, 18), (1_000_000, 1.5), (3_000_000, 0.5))),
+                        data, limit))
     unit = rnd.choice((b"x", b"a ", b"\r", b"=", b"1", b"{'loss': 1.0, ", b"\x1b[2K", b"\xe2\x96\x88", b"-- ", b" "))
     line = (unit * (size // len(unit) + 1))[:size]
     i = _at(data, rnd)
@@ -121,13 +134,13 @@ _TOKENS = (b"NaN", b"-Infinity", b"Infinity", b"null", b"nan", b"inf", b"-0", b"
            b"=" * 100, b",,,,,", b'"' * 50)
 
 
-def insert_token(data: bytes, rnd: Random) -> bytes:
+def insert_token(data: bytes, rnd: Random, limit: int = MAX_OUTPUT) -> bytes:
     """A token readers treat specially (NaN, a YAML tag or alias, a BOM, a quote) put in somewhere."""
     i = _at(data, rnd)
     return data[:i] + rnd.choice(_TOKENS) + data[i:]
 
 
-def delete_range(data: bytes, rnd: Random) -> bytes:
+def delete_range(data: bytes, rnd: Random, limit: int = MAX_OUTPUT) -> bytes:
     """A hole in the middle: a lost block, a half-written record."""
     if not data:
         return data
@@ -135,24 +148,61 @@ def delete_range(data: bytes, rnd: Random) -> bytes:
     return data[:i] + data[i + rnd.randint(1, 4096):]
 
 
-def splice(data: bytes, rnd: Random, other: bytes = b"") -> bytes:
+def splice(data: bytes, rnd: Random, other: bytes = b"", limit: int = MAX_OUTPUT) -> bytes:
     """The head of one file on the tail of another (a config pasted into a log, two logs cat'ed)."""
     if not other:
         return data
-    return data[:rnd.randint(0, len(data))] + other[rnd.randint(0, len(other)):]
+    head = data[:rnd.randint(0, len(data))]
+    start = rnd.randint(0, len(other))
+    return head + other[start:start + max(0, limit - len(head))]
 
 
 MUTATORS: tuple[Mutator, ...] = (truncate, flip_bytes, duplicate_lines, huge_number, deep_nesting, long_line,
                                   insert_token, delete_range)
 
 
-def mutate(data: bytes, rnd: Random, other: bytes = b"") -> bytes:
-    """One to four mutations of ``data`` (sometimes a splice with ``other``), at most ``MAX_OUTPUT`` bytes."""
+class Mutant(bytes):
+    """A mutant's bytes; ``big`` when it was made from the whole seed, up to MAX_OUTPUT."""
+
+    big: bool = False
+
+
+def _cap(size: int, data: bytes, limit: int) -> int:
+    """How much a growing mutation adds: ``size``, or under a limit below MAX_OUTPUT what is left
+    under it (at least a quarter of it: the end of the mutant is cut)."""
+    return size if limit >= MAX_OUTPUT else min(size, max(limit - len(data), limit // 4))
+
+
+def window(data: bytes, rnd: Random, size: int) -> bytes:
+    """At most ``size`` bytes of ``data``: its start (where formats announce themselves) half of the
+    time, else a stretch from a line start."""
+    if len(data) <= size:
+        return data
+    if rnd.random() < 0.5:
+        return data[:size]
+    start = rnd.randrange(len(data) - size // 2)
+    line = data.find(b"\n", start, start + size // 2)
+    start = line + 1 if line >= 0 else start
+    return data[start:start + size]
+
+
+def mutate(data: bytes, rnd: Random, other: bytes = b"", big: bool | None = None,
+           max_len: int = MAX_LEN) -> Mutant:
+    """One to four mutations of ``data`` (sometimes a splice with ``other``). ``big`` (drawn with
+    probability BIG_SHARE when None): from the whole of ``data``, at most MAX_OUTPUT bytes; else from a
+    window of ``data``, at most ``max_len`` bytes."""
+    if big is None:
+        big = rnd.random() < BIG_SHARE
+    limit = MAX_OUTPUT if big else max_len
+    if not big:
+        data = window(data, rnd, limit)
     for _ in range(rnd.choice((1, 1, 1, 2, 2, 3, 4))):
         if other and rnd.random() < 0.05:
-            data = splice(data, rnd, other)
+            data = splice(data, rnd, other, limit)
         else:
-            data = rnd.choice(MUTATORS)(data, rnd)
-        if len(data) > MAX_OUTPUT:
-            data = data[:MAX_OUTPUT]
-    return data
+            data = rnd.choice(MUTATORS)(data, rnd, limit)
+        if len(data) > limit:
+            data = data[:limit]
+    out = Mutant(data)
+    out.big = big
+    return out

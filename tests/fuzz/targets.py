@@ -9,6 +9,7 @@ and the consultation may not fail at all.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,7 +19,7 @@ from typing import Callable
 
 from tests.fuzz.mutate import mutate
 
-__all__ = ["ROOT", "SHARED", "Target", "budget_s", "check_error", "targets"]
+__all__ = ["ROOT", "SHARED", "Target", "budget_s", "check_error", "load_seed_bytes", "seed_bytes", "targets"]
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
@@ -51,30 +52,60 @@ class Target:
     kind: str  # "file" | "dir" | "text" | "consult" (a question and an attachment, in a folder)
     seeds: list[Path] = field(default_factory=list)
     run: Callable[[Path], object] = lambda path: None
+    warm: Callable[[], object] = lambda: None  # one-off costs (the embedder's weights), paid before the first input
 
-    def make_input(self, rnd: Random, work: Path, partners: list[Path]) -> tuple[Path, int]:
-        """Write one mutant under ``work``; returns its path and size in bytes."""
+    def make_input(self, rnd: Random, work: Path, partners: list[Path]) -> tuple[Path, int, bool]:
+        """Write one mutant under ``work``; returns its path, its size in bytes and whether it is a big
+        one (made from a whole seed, see mutate.BIG_SHARE)."""
         seed = rnd.choice(self.seeds)
-        other = rnd.choice(partners).read_bytes()[:MAX_SEED] if partners and rnd.random() < 0.05 else b""
+        other = seed_bytes(rnd.choice(partners)) if partners and rnd.random() < 0.05 else b""
         if self.kind == "dir":
             return _mutant_run_folder(seed, rnd, work, other)
-        data = mutate(seed.read_bytes()[:MAX_SEED], rnd, other)
+        data = mutate(seed_bytes(seed), rnd, other)
         if self.kind == "file":
             path = work / _plain_name(seed)
-            path.write_bytes(data)
-            return path, len(data)
-        data = data[:WORDS_MAX]
+            _write(path, data)
+            return path, len(data), data.big
         if self.kind == "text":
-            (work / "question.txt").write_bytes(data)
-            return work / "question.txt", len(data)
+            _write(work / "question.txt", data[:WORDS_MAX])
+            return work / "question.txt", min(len(data), WORDS_MAX), data.big
         folder = work / "consult"  # the question, and a mutant of any reader's seed beside it
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
-        (folder / "question.txt").write_bytes(data)
+        _write(folder / "question.txt", data[:WORDS_MAX])
         attachment = rnd.choice(partners)
-        attached = mutate(attachment.read_bytes()[:MAX_SEED], rnd)
-        (folder / ("attachment-" + _plain_name(attachment))).write_bytes(attached)
-        return folder, len(data) + len(attached)
+        attached = mutate(seed_bytes(attachment), rnd)
+        _write(folder / ("attachment-" + _plain_name(attachment)), attached)
+        return folder, min(len(data), WORDS_MAX) + len(attached), data.big or attached.big
+
+
+_SEED_BYTES: dict[Path, bytes] = {}
+
+
+def seed_bytes(path: Path) -> bytes:
+    """A seed file's first MAX_SEED bytes, read once per process (all of them: under a megabyte)."""
+    data = _SEED_BYTES.get(path)
+    if data is None:
+        with open(path, "rb") as f:
+            data = _SEED_BYTES[path] = f.read(MAX_SEED)
+    return data
+
+
+def load_seed_bytes() -> None:
+    """Every seed read now (before the workers fork: they share the pages)."""
+    for path in _seed_files():
+        seed_bytes(path)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """One open, one write, one close (the input file is truncated in place)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def _plain_name(seed: Path) -> str:
@@ -82,18 +113,30 @@ def _plain_name(seed: Path) -> str:
     return seed.name if seed.name.isascii() and len(seed.name) < 100 else "input.txt"
 
 
-def _mutant_run_folder(seed: Path, rnd: Random, work: Path, other: bytes) -> tuple[Path, int]:
-    """A copy of a W&B run folder with one of its files mutated (or removed)."""
+_FOLDERS: dict[Path, tuple[Path, dict[Path, bytes], list[Path]]] = {}  # work/"run" -> (seed, files, changed)
+
+
+def _mutant_run_folder(seed: Path, rnd: Random, work: Path, other: bytes) -> tuple[Path, int, bool]:
+    """A copy of a W&B run folder with one of its files mutated (or removed). The copy is made once
+    per seed; the file the last input changed is put back before the next is changed."""
     dest = work / "run"
-    shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(seed, dest)
-    files = sorted(p for p in dest.rglob("*") if p.is_file())
-    victim = rnd.choice(files)
+    copied = _FOLDERS.get(dest)
+    if copied is None or copied[0] != seed or not dest.is_dir():
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(seed, dest)
+        files = {p: p.read_bytes() for p in sorted(dest.rglob("*")) if p.is_file()}
+        copied = _FOLDERS[dest] = (seed, files, [])
+    _, files, changed = copied
+    for path in changed:
+        _write(path, files[path])
+    victim = rnd.choice(sorted(files))
+    changed[:] = [victim]
     if rnd.random() < 0.05:
         victim.unlink()
-    else:
-        victim.write_bytes(mutate(victim.read_bytes()[:MAX_SEED], rnd, other))
-    return dest, sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
+        return dest, sum(map(len, files.values())) - len(files[victim]), False
+    data = mutate(files[victim][:MAX_SEED], rnd, other)
+    _write(victim, data)
+    return dest, sum(map(len, files.values())) - len(files[victim]) + len(data), data.big
 
 
 def check_error(error: BaseException) -> str | None:
@@ -125,6 +168,16 @@ def _words(path: Path) -> None:
 
     text = _question(path)
     facts_from_words(text, "grpo" if len(text) % 3 == 0 else "unknown")
+
+
+# A question only the embedder reads (no keyword, no claim): loads its weights and tokenizer.
+_SEMANTIC_QUESTION = "the curves never budge no matter what I try"
+
+
+def _warm_embedder() -> None:
+    from assistant.words.semantic import semantic_facts
+
+    semantic_facts(_SEMANTIC_QUESTION)
 
 
 def _consult(folder: Path) -> None:
@@ -185,8 +238,8 @@ def targets() -> dict[str, Target]:
     for cls in READERS:
         if cls.reads_directories:
             out[cls.name].seeds = folders
-    out["words"] = Target("words", "text", questions, _words)
-    out["consult"] = Target("consult", "consult", questions, _consult)
+    out["words"] = Target("words", "text", questions, _words, _warm_embedder)
+    out["consult"] = Target("consult", "consult", questions, _consult, _warm_embedder)
     return out
 
 

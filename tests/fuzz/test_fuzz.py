@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz.harness import run_fuzz
-from tests.fuzz.mutate import mutate
+from tests.fuzz.mutate import BIG_SHARE, MAX_LEN, MAX_OUTPUT, mutate
 from tests.fuzz.targets import check_error, targets
 
 SECONDS = float(os.environ.get("TSA_FUZZ_SECONDS", "60"))
@@ -84,4 +84,17 @@ def test_mutations_are_deterministic_and_bounded() -> None:
     seed = b"learning_rate: 2e-5\nmicro_batch_size: 2\n"
     first = [mutate(seed, Random(i)) for i in range(200)]
     assert first == [mutate(seed, Random(i)) for i in range(200)]
-    assert max(map(len, first)) <= 4 * 1024 * 1024
+    assert max(map(len, first)) <= MAX_OUTPUT
+
+
+def test_most_mutants_are_small_and_some_are_big() -> None:
+    """libFuzzer's -max_len: a window of the seed, at most MAX_LEN bytes; BIG_SHARE from the whole seed,
+    growing past it (lines of megabytes, 200,000 digits, 100,000 levels all still made)."""
+    seed = b"".join(b"{'loss': %d.5, 'learning_rate': 2e-05, 'epoch': 0.%d}\n" % (i, i) for i in range(500))
+    rnd = Random(13)
+    mutants = [mutate(seed, rnd) for _ in range(3000)]
+    small = [m for m in mutants if not m.big]
+    assert all(len(m) <= MAX_LEN for m in small)
+    assert 0.5 * BIG_SHARE < 1 - len(small) / len(mutants) < 2 * BIG_SHARE
+    big = [mutate(seed, Random(i), big=True) for i in range(300)]
+    assert max(map(len, big)) > 1024 * 1024 and sum(len(m) > MAX_LEN for m in big) > 100
