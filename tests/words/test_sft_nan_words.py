@@ -289,3 +289,24 @@ def test_pad_eos_and_preprocessing_memory(text: str, fact: str) -> None:
 def test_never_stopping_with_pad_equal_to_eos_is_masked_eos() -> None:
     report = consult("My fine-tuned model never stops generating. I set tokenizer.pad_token = tokenizer.eos_token.")
     assert report.diagnoses[0].id == "label_masking_wrong"
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("I swapped the LLM in the recipe for Qwen2.5", "user.model_swapped"),
+    ("with a different base model it breaks", "user.model_swapped"),
+    ("some conversations have very short assistant replies", "user.short_targets"),
+    ("rows with an empty output in my dataset", "user.short_targets"),
+    ("plain torch.nn.MultiheadAttention works", "user.plain_attention_works"),
+    ("switching to eager attention fixes it", "user.plain_attention_works"),
+])
+def test_nan_context_words(text: str, fact: str) -> None:
+    assert fact in phrases(text.lower())
+
+
+@pytest.mark.parametrize("question, first", [
+    ("I swapped the LLM in my recipe for Qwen2.5 and now the loss is nan.", "mixed_precision_instability"),
+    ("SFT on chat data gives loss NaN; some conversations have very short assistant replies.", "label_masking_wrong"),
+    ("Under fp16 autocast the loss is nan after the first update with the fused attention; plain MultiheadAttention works.", "attention_kernel_fault"),
+])
+def test_nan_context_ranks_the_cause_first(question: str, first: str) -> None:
+    assert consult(question).diagnoses[0].id == first
