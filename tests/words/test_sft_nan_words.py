@@ -310,3 +310,19 @@ def test_nan_context_words(text: str, fact: str) -> None:
 ])
 def test_nan_context_ranks_the_cause_first(question: str, first: str) -> None:
     assert consult(question).diagnoses[0].id == first
+
+
+def test_higher_than_is_a_comparison_not_a_rise() -> None:
+    found = claim_names("the eval loss is a little bit higher than the train loss")
+    assert "symptom.trend" not in found, found
+    report = consult("The eval loss is a little bit higher than the train loss. Is it overfitting?")
+    assert all(d.severity == "info" for d in report.diagnoses)
+
+
+@pytest.mark.parametrize("question, first", [
+    ("After LoRA SFT the model still answers exactly like the base model, as if nothing was learned.", "lr_too_low"),
+    ("After full fine-tuning on my small dataset the model forgot its general abilities (catastrophic forgetting).", "overfitting"),
+    ("The training loss keeps decreasing but the answers on my test questions get worse with each epoch.", "overfitting"),
+])
+def test_sft_outcomes_in_words(question: str, first: str) -> None:
+    assert consult(question).diagnoses[0].id == first
