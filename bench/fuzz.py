@@ -29,6 +29,7 @@ from tests.fuzz.harness import as_dict, run_fuzz  # noqa: E402
 from tests.fuzz.targets import targets  # noqa: E402
 
 
+READER_EXERCISES = "read_attachment (sniff + reader)"
 EXERCISES = {
     "wandb_run": "read_attachment on a run folder (one file mutated)",
     "words": "facts_from_words: phrases, claims, quantities; embedder when they find no symptom",
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:17} {s.seeds:5} {s.tried:7} {reached:>4} {own:>4} {s.refused:7} {s.unexpected:5} "
               f"{s.over_budget:6} {s.deaths:6} {s.cpu_s:6.0f} {per_cpu:8.1f} {share(s.big):>5} "
               f"{s.big_cpu_s / s.cpu_s if s.cpu_s else 0:6.0%} "
-              f"{share(s.over_max_len):>5} {share(s.over_1m):>6}  {EXERCISES.get(name, 'read_attachment (sniff + reader)')}")
+              f"{share(s.over_max_len):>5} {share(s.over_1m):>6}  {EXERCISES.get(name, READER_EXERCISES)}")
     print("own: read by the target's own reader; cpu-s: CPU seconds of its workers; in/cpu-s: inputs per CPU second; "
           "big: made from a whole seed, up to 4 MB (the rest from a window of at most 4 KB), bigcpu: their share of "
           "the CPU; >4K, >1M: input sizes")

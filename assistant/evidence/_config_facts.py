@@ -152,20 +152,23 @@ def config_entries(node: yaml.MappingNode, path: Path) -> list[ConfigEntry]:
         raise InputError(str(path), f"bad YAML ({problem[:120]})") from None
 
 
-def yaml_entries(node: yaml.MappingNode, prefix: str = "") -> Iterator[ConfigEntry]:
-    """Every key of a mapping, nested ones dotted; mappings are also given whole."""
-    yaml.constructor.SafeConstructor().flatten_mapping(node)  # resolve `<<:` merge keys
+def yaml_entries(node: yaml.MappingNode, prefix: str = "",
+                 constructor: yaml.constructor.SafeConstructor | None = None) -> Iterator[ConfigEntry]:
+    """Every key of a mapping, nested ones dotted; mappings are also given whole (each node is built
+    once: the nested entries' values come from the constructor's memory of the whole mapping's)."""
+    constructor = constructor or yaml.constructor.SafeConstructor()
+    constructor.flatten_mapping(node)  # resolve `<<:` merge keys
     for key_node, value_node in node.value:
-        key = fact_key(construct(key_node))
+        key = fact_key(construct(key_node, constructor))
         if not key:
             continue
         dotted = f"{prefix}.{key}" if prefix else key
         line = key_node.start_mark.line + 1
         if isinstance(value_node, yaml.MappingNode):
-            yield ConfigEntry(dotted, construct(value_node), line)
-            yield from yaml_entries(value_node, dotted)
+            yield ConfigEntry(dotted, construct(value_node, constructor), line)
+            yield from yaml_entries(value_node, dotted, constructor)
         else:
-            yield ConfigEntry(dotted, construct(value_node), line)
+            yield ConfigEntry(dotted, construct(value_node, constructor), line)
 
 
 def config_facts(entries: list[ConfigEntry], path: Path, warnings: list[str]) -> list[Fact]:

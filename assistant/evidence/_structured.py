@@ -139,10 +139,11 @@ class BadValue(ValueError):
     readers turn it into their InputError."""
 
 
-def construct(node: yaml.Node) -> Any:
-    """Plain Python value of a checked node (lists become tuples later, in Fact); BadValue when it has none."""
+def construct(node: yaml.Node, constructor: yaml.constructor.SafeConstructor | None = None) -> Any:
+    """Plain Python value of a checked node (lists become tuples later, in Fact); BadValue when it has none.
+    One ``constructor`` for a whole document builds each node once (it keeps what it built)."""
     try:
-        return plain(yaml.constructor.SafeConstructor().construct_object(node, deep=True))
+        return plain((constructor or yaml.constructor.SafeConstructor()).construct_object(node, deep=True))
     except (yaml.YAMLError, ValueError, TypeError, KeyError, OverflowError) as e:
         problem = getattr(e, "problem", None) or str(e)
         raise BadValue(f"bad YAML value at line {node.start_mark.line + 1} ({problem[:120]})") from None
