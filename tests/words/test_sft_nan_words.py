@@ -326,3 +326,12 @@ def test_higher_than_is_a_comparison_not_a_rise() -> None:
 ])
 def test_sft_outcomes_in_words(question: str, first: str) -> None:
     assert consult(question).diagnoses[0].id == first
+
+
+def test_oom_words_about_checkpointing_and_batch() -> None:
+    assert "user.gradient_checkpointing_off" in phrases("cuda oom with gradient checkpointing disabled")
+    assert "user.gradient_checkpointing_on" not in phrases("cuda oom with gradient checkpointing disabled")
+    ids = [d.id for d in consult("I get CUDA OOM with gradient checkpointing disabled, batch size 1, 7B LoRA on a 16GB T4.").diagnoses]
+    assert ids[0] == "gradient_checkpointing_off" and "oom_batch_too_large" not in ids
+    full = [d.id for d in consult("Full fine-tune of LLaMA-7B on a single A100 80GB, batch size 1, CUDA out of memory.").diagnoses]
+    assert full[0] == "needs_offload"
