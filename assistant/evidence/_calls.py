@@ -109,13 +109,22 @@ _last_calls: tuple[str, tuple[CallDump, ...]] | None = None
 # -- valid Python --------------------------------------------------------------------------------
 
 def parse_python(text: str) -> ast.Module | None:
-    """The module ``text`` is, or None when it is not valid Python (only parsed, never compiled or run)."""
-    if "\x00" in text:
-        return None
-    try:
-        return ast.parse(text, filename=_FILENAME)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
+    """The module ``text`` is, or None when it is not valid Python (only parsed, never compiled or run).
+    The last text's tree is kept (the sniff asks twice, the reader once more; trees are only read)."""
+    global _last_tree
+    if _last_tree is not None and _last_tree[0] == text:
+        return _last_tree[1]
+    tree = None
+    if "\x00" not in text:
+        try:
+            tree = ast.parse(text, filename=_FILENAME)
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            pass
+    _last_tree = (text, tree)
+    return tree
+
+
+_last_tree: tuple[str, ast.Module | None] | None = None
 
 
 def _from_tree(tree: ast.Module) -> list[CallDump]:
@@ -293,6 +302,27 @@ def _top_level(body: str) -> Iterator[tuple[int, str]]:
     yield start, body[start:].strip()
 
 
+# The values most arguments have, which ``ast`` would parse to the same constant: a short decimal int (no
+# leading zero, no `_`), a short float, a name constant, a quoted string without escapes or its quote.
+_SIMPLE_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,15})", re.ASCII)
+_SIMPLE_FLOAT = re.compile(r"-?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
+_SIMPLE_STRING = re.compile(r"'[^'\\\n\r\x00]*'|\"[^\"\\\n\r\x00]*\"")
+_NAME_CONSTANTS = {"True": (True,), "False": (False,), "None": (None,)}
+
+
+def _simple_literal(t: str) -> tuple[Any] | None:
+    """``(value,)`` when ``t`` is a literal ``ast.literal_eval`` would give at once; None for anything else."""
+    if len(t) > 40:
+        return _SIMPLE_STRING.fullmatch(t) and (t[1:-1],)
+    if _SIMPLE_INT.fullmatch(t):
+        return (int(t),)
+    if _SIMPLE_FLOAT.fullmatch(t):
+        return (float(t),)
+    if _SIMPLE_STRING.fullmatch(t):
+        return (t[1:-1],)
+    return _NAME_CONSTANTS.get(t)
+
+
 def _literal(text: str, bare_strings: bool = False) -> tuple[bool, Any]:
     """(True, value) for a Python literal, an enum written `IntervalStrategy.STEPS` (-> "steps") or, in
     transformers' printed form whose strings carry no quotes, the bare text read as YAML would;
@@ -300,6 +330,9 @@ def _literal(text: str, bare_strings: bool = False) -> tuple[bool, Any]:
     t = text.strip()
     if not t or len(t) > MAX_VALUE_CHARS:
         return False, None
+    simple = _simple_literal(t)
+    if simple is not None:
+        return True, simple[0]
     try:
         return True, ast.literal_eval(ast.parse(t, filename=_FILENAME, mode="eval"))
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):

@@ -86,3 +86,33 @@ def test_find_calls_keeps_the_last_text_only_as_a_copy() -> None:
     again = _calls.find_calls(text)
     assert [s.key for d in again for s in d.settings] == ["learning_rate", "num_train_epochs"]
     assert _calls.find_calls(text + "# other\n")[0].settings == again[0].settings
+
+
+LITERALS = st.text(alphabet=st.sampled_from(list("0123456789.-+eE_'\" aTrueFalsNon\\\n\t\x00é\x0b\r#")), min_size=1,
+                   max_size=14)
+
+
+def _ast_literal(t: str) -> tuple | None:
+    import ast
+
+    try:
+        return (ast.literal_eval(ast.parse(t, mode="eval")),)
+    except Exception:  # noqa: BLE001 (anything ast refuses)
+        return None
+
+
+@settings(max_examples=5000, deadline=None, derandomize=True, database=None)
+@given(text=LITERALS)
+def test_a_simple_literal_is_what_ast_makes_of_it(text: str) -> None:
+    t = text.strip()
+    fast = _calls._simple_literal(t) if t else None
+    if fast is not None:
+        want = _ast_literal(t)
+        assert want == fast and type(want[0]) is type(fast[0])
+
+
+@pytest.mark.parametrize("text", ["2e-5", "0.0002", "-1", "0", "True", "None", "'paged_adamw_32bit'", '"steps"', "1e999",
+                                  ".5", "3.", "-.5e-3"])
+def test_common_argument_values_take_the_fast_path(text: str) -> None:
+    fast = _calls._simple_literal(text)
+    assert fast is not None and fast == _ast_literal(text)
