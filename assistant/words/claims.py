@@ -48,6 +48,7 @@ _ZERO_THEN_UP = re.compile(r"\b(?:0|zero)\b.{0,60}\b(?:then|after that|afterward
 _BECOMES = re.compile(r"\b(?:becomes?|became|becoming|turns? (?:in)?to|turned (?:in)?to|ends? up (?:at|as)|comes? (?:down )?to|came (?:down )?to|drops? to|dropped to|falls? to|fell to)\b")
 SHORT_SPAN = 10  # fewer logged steps than this cannot show a trend against step-to-step noise
 _LENGTH_METRICS = ("completions/mean_length",)
+_BETWEEN = re.compile(r"\b(?:between|within|in the range(?: of)?|ranges? (?:from|between))\s*[~≈]?\s*$")
 MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
 _ASSIGNED = re.compile(r"\b[a-z_][\w.]*\s*[=:]\s*$")
 # a number that belongs to another noun said just before it ("exits with code 0", "rank 0", "seed 42")
@@ -221,6 +222,8 @@ def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) 
             value /= 100.0
         elif unit == "k":
             value *= 1000.0
+        if not claim.values and _BETWEEN.search(pre[-16:]):
+            claim.shapes.add("range")  # "between 0.1 and 0.5": the band it moves in, not a series
         claim.values.append(value)
         value_clause, claim_end = True, m.end()
     if not claim.shapes and not claim.values:
@@ -280,7 +283,9 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
             fact("symptom.stuck_zero", n=claim.over_steps, zeros=claim.over_steps, fraction=1.0 if not falling else None,
                  all=not falling and not later, from_step=step if step is not None else (2 if later else 0))
         return out
-    if len(vals) >= 2:
+    if len(vals) >= 2 and claim.has("range"):
+        pass  # a band of values: judged against the healthy range below, no trend or spike
+    elif len(vals) >= 2:
         out.extend(_series_facts(claim, base))
     elif len(vals) == 1:
         v = vals[0]

@@ -165,6 +165,22 @@ H = [
  "With num_generations 8, the reward rises from 0.2 to 0.6 over 300 steps. Does this look right?",
  "Is it normal that the GRPO loss is 0 at the first step?",
  "My reward function gives partial credit; the reward climbs then plateaus at 0.8 after 1000 steps. Is training done?",
+
+ "GRPO: my loss is negative at some steps and positive at others, the reward goes up. Is a negative loss a bug?",
+ "The KL in my GRPO run rises slowly from 0 to 0.02 over 500 steps while the reward improves. Is this normal?",
+ "verl PPO: actor/entropy decreases from 0.8 to 0.4 over training, scores improve. Should I worry about entropy going down?",
+ "During GRPO the completion length first drops and then increases again, accuracy keeps improving. Expected?",
+ "GRPO reward_std is about 0.2 and frac_reward_zero_std 0.3 at the beginning; is that too low?",
+ "DPO: rewards/chosen and rewards/rejected are both negative, margins positive and growing. Is the model degenerating?",
+ "PPO with trl: the value loss is much larger than the policy loss. Is that a problem?",
+ "My GRPO loss stays around 0.0 to 0.01 the whole time but the reward increases from 0.3 to 0.7. Is training working?",
+ "The clip_ratio is always 0 in my GRPO logs with num_iterations=1, is clipping broken?",
+ "GRPO: grad_norm is between 0.1 and 0.5 the whole run, reward increasing slowly. Is the gradient too small?",
+ "ORPO: the log odds ratio keeps increasing during training, is that expected?",
+ "In my verl run response_length/clip_ratio is 0.02, is truncation a problem?",
+ "The reward is noisy from step to step in my GRPO run but the moving average goes up. Normal?",
+ "With beta=0 in GRPO the KL is not logged / shows 0, is that a bug?",
+ "My DPO eval loss is higher than the training loss but both decrease. OK?",
 ]
 
 

@@ -339,3 +339,17 @@ def test_verl_score_std_is_the_reward_std_not_the_reward() -> None:
     out = claimed("verl GRPO: critic/score/std is 0 and pg_loss is 0 on every step.")
     assert ("reward_std", True) in [(v["metric"], v.get("all")) for n, v in out if n == "symptom.stuck_zero"]
     assert "reward" not in [v["metric"] for n, v in out if n == "symptom.stuck_zero"]
+
+
+def test_a_band_of_values_is_no_series() -> None:
+    """"grad_norm is between 0.1 and 0.5": the band it moves in - no trend, no 5x spike."""
+    out = claimed("grad_norm is between 0.1 and 0.5 the whole run")
+    assert not [n for n, _ in out if n in ("symptom.trend", "symptom.spikes")]
+    high = claimed("grad_norm is between 50 and 300 in my GRPO run")
+    assert any(n == "symptom.out_of_range" for n, _ in high)
+
+
+def test_a_length_in_tokens_is_a_value_not_a_count() -> None:
+    out = claimed("my response length went from 300 to 4096 tokens (the max)")
+    trend = [v for n, v in out if n == "symptom.trend"]
+    assert trend and trend[0]["first"] == 300.0 and trend[0]["last"] == 4096.0 and trend[0]["direction"] == "rising"
