@@ -335,3 +335,8 @@ def test_oom_words_about_checkpointing_and_batch() -> None:
     assert ids[0] == "gradient_checkpointing_off" and "oom_batch_too_large" not in ids
     full = [d.id for d in consult("Full fine-tune of LLaMA-7B on a single A100 80GB, batch size 1, CUDA out of memory.").diagnoses]
     assert full[0] == "needs_offload"
+
+
+def test_an_sft_model_that_repeats_the_prompt_is_a_labels_question_not_entropy_collapse() -> None:
+    ids = [d.id for d in consult("After fine-tuning, the model just repeats the prompt instead of answering.").diagnoses]
+    assert ids[:1] == ["label_masking_wrong"] and "entropy_collapse" not in ids
