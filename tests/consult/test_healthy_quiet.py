@@ -95,3 +95,15 @@ def test_a_low_lr_with_a_loss_that_falls_well_is_advice(tmp_path: Path) -> None:
 def test_worried_questions_are_healthy_checks(text: str) -> None:
     from assistant.words.phrases import phrase_facts
     assert "user.healthy_check" in {f.name for f in phrase_facts(text.lower())}
+
+
+def test_fp16_loss_scale_calibration_at_the_start_is_not_a_nan(tmp_path: Path) -> None:
+    """grad_norm inf on the first three steps (the fp16 scaler skipping them), loss finite and falling."""
+    rng = random.Random(1)
+    rows = [{"loss": round(1.6 * math.exp(-s / 100) + 0.8, 4), "grad_norm": "inf" if s <= 3 else round(abs(rng.gauss(1, 0.2)), 3),
+             "learning_rate": 2e-5, "epoch": round(s / 200, 3)} for s in range(1, 201)]
+    log = _log(tmp_path / "train.log", rows)
+    assert _alarms("fp16 training: grad_norm is inf for the first few steps, then normal. Loss decreasing fine. Is that ok?", log) == []
+    assert _alarms("Training with fp16: grad_norm shows inf on a few steps at the start, but the loss is normal and keeps going down.") == []
+    # a NaN later in the run is still a NaN
+    assert _alarms("my loss becomes nan after 200 steps with fp16")
