@@ -153,6 +153,25 @@ P = [
  ("KTO training with lr 1e-4: the KL term becomes huge and the model degenerates", {"lr_too_high","policy_divergence_kl"}),
  ("SimPO: loss is nan from the first step", {"logsoftmax_overflow","mixed_precision_instability","nan_forward_vs_backward","gradient_explosion","empty_sequences"}),
  ("DPO: logps/chosen drops to -1000 and then the loss becomes nan", {"logsoftmax_overflow","gradient_explosion"}),
+ # stories: what the user saw and did, with few metric names
+ ("We switched the trainer to a new checkpoint but forgot to restart the vLLM server, and the reward is stuck", {"vllm_wrong_model"}),
+ ("GRPO with vllm_mode=server: the server logs show it loaded Qwen2.5-7B while the trainer trains Qwen2.5-1.5B", {"vllm_wrong_model"}),
+ ("Rollouts with SGLang look fine at step 0 but never improve although the actor's loss changes; the weight update call returns without error", {"vllm_wrong_model"}),
+ ("After enabling vllm_enable_sleep_mode the sampling logp difference jumps from 0.01 to 0.2", {"is_ratio_divergence"}),
+ ("async GRPO with 4 steps of staleness: importance sampling ratio min goes to 1e-5 and training becomes unstable", {"is_ratio_divergence"}),
+ ("The trainer and vLLM compute different log-probs for the same tokens (bf16 vs fp32), the ratio drifts", {"is_ratio_divergence"}),
+ ("The 1.5B model almost never produces a correct proof, so almost every group gets reward 0", {"model_too_weak","no_learning_signal"}),
+ ("Qwen2.5-0.5B base doesn't follow the <think><answer> format at all and all rewards are zero", {"model_too_weak","reward_function_broken"}),
+ ("The completions are mostly empty strings or just the EOS token during GRPO", {"model_too_weak","empty_sequences"}),
+ ("My reward function returns rewards for the wrong samples because I shuffled the completions list", {"reward_function_broken"}),
+ ("I accidentally compare against the prompt instead of the answer in my reward function, so it's always 0", {"reward_function_broken"}),
+ ("The reward model scores every response around the same value, the advantages are tiny", {"no_learning_signal"}),
+ ("verl GRPO: most prompts in the batch are either all-correct or all-wrong, so the effective batch is tiny", {"no_learning_signal"}),
+ ("Entropy drops sharply in the first 50 steps of GRPO and the model stops exploring", {"entropy_collapse"}),
+ ("The policy keeps answering with one fixed template for every question after RL", {"entropy_collapse"}),
+ ("PPO KL penalty is not doing anything, kl_coef is 0.001 and kl reaches 30", {"policy_divergence_kl"}),
+ ("In my RLHF run the reward model score keeps going up but humans rate the outputs worse; the outputs are longer and more verbose", {"reward_hacking_length"}),
+ ("grpo completions hit max_tokens almost always and the clipped_ratio is 1.0", {"completions_truncated"}),
 ]
 
 H = [
