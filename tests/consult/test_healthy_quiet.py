@@ -107,3 +107,12 @@ def test_fp16_loss_scale_calibration_at_the_start_is_not_a_nan(tmp_path: Path) -
     assert _alarms("Training with fp16: grad_norm shows inf on a few steps at the start, but the loss is normal and keeps going down.") == []
     # a NaN later in the run is still a NaN
     assert _alarms("my loss becomes nan after 200 steps with fp16")
+
+
+def test_a_loss_that_fell_a_quarter_and_settled_near_the_range_is_not_a_plateau(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    rows = [{"loss": round(2.3 + 0.9 * math.exp(-s / 60) + rng.gauss(0, 0.05), 4), "grad_norm": 0.4,
+             "learning_rate": 1e-5 * min(1, s / 30) * 0.5 * (1 + math.cos(math.pi * s / 1000)), "epoch": round(s / 1000, 3)}
+            for s in range(1, 1001)]
+    log = _log(tmp_path / "train.log", rows)
+    assert _alarms("The loss drops from 3.2 to about 2.3 and then stays there. Is this normal?", log) == []
