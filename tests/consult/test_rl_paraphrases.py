@@ -172,6 +172,23 @@ P = [
  ("PPO KL penalty is not doing anything, kl_coef is 0.001 and kl reaches 30", {"policy_divergence_kl"}),
  ("In my RLHF run the reward model score keeps going up but humans rate the outputs worse; the outputs are longer and more verbose", {"reward_hacking_length"}),
  ("grpo completions hit max_tokens almost always and the clipped_ratio is 1.0", {"completions_truncated"}),
+ # Chinese, as ms-swift / LLaMA-Factory / verl users write
+ ("GRPO训练过程中reward一直在0附近波动，完全不上升", {"reward_function_broken","no_learning_signal","model_too_weak"}),
+ ("用swift做GRPO，loss和grad_norm全是0，reward_std也是0", {"no_learning_signal"}),
+ ("GRPO训练后模型输出全部重复同一句话", {"entropy_collapse","lr_too_high"}),
+ ("PPO训练中KL散度突然变得很大，然后reward断崖式下跌", {"policy_divergence_kl","lr_too_high"}),
+ ("GRPO训练时completion全部被截断，clipped_ratio一直是1", {"completions_truncated"}),
+ ("verl训练中entropy一路上升，模型输出越来越乱", {"entropy_too_high"}),
+ ("自定义奖励函数拿不到数据集里的answer字段，kwargs里面没有", {"reward_columns_missing"}),
+ ("使用vllm加速GRPO时，生成的结果和基座模型一模一样，训练没有生效", {"vllm_wrong_model"}),
+ ("GRPO训练，回答长度越来越长，最后都达到了最大长度", {"reward_hacking_length","completions_truncated"}),
+ ("DPO训练loss很快降到0，模型效果反而变差", {"overfitting","lr_too_high"}),
+ ("GRPO 学习率设成了 5e-5，训练几十步后准确率暴跌", {"lr_too_high"}),
+ ("GRPO训练时格式奖励一直是0，准确率奖励正常", {"reward_function_broken"}),
+ ("模型太小了（0.5B），GRPO训练时几乎所有回答都是错的，reward一直是0", {"model_too_weak","reward_function_broken"}),
+ ("重要性采样比率(IS ratio)异常，训练和推理的logprob差距很大", {"is_ratio_divergence"}),
+ ("clip比例很高，大部分token都被裁剪了", {"clipping_too_aggressive"}),
+ ("梯度范数一直很大，经常到几百", {"grad_norm_unstable","gradient_explosion"}),
 ]
 
 H = [
