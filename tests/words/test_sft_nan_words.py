@@ -340,3 +340,11 @@ def test_oom_words_about_checkpointing_and_batch() -> None:
 def test_an_sft_model_that_repeats_the_prompt_is_a_labels_question_not_entropy_collapse() -> None:
     ids = [d.id for d in consult("After fine-tuning, the model just repeats the prompt instead of answering.").diagnoses]
     assert ids[:1] == ["label_masking_wrong"] and "entropy_collapse" not in ids
+
+
+@pytest.mark.parametrize("question", [
+    "The learning rate goes down to 0 at the end of training, is this a bug?",
+    "The training loss is lower than the eval loss. Is that a problem?",
+])
+def test_normal_observations_raise_no_alarm(question: str) -> None:
+    assert all(d.severity == "info" for d in consult(question).diagnoses)
