@@ -48,6 +48,7 @@ _ZERO_THEN_UP = re.compile(r"\b(?:0|zero)\b.{0,60}\b(?:then|after that|afterward
 _BECOMES = re.compile(r"\b(?:becomes?|became|becoming|turns? (?:in)?to|turned (?:in)?to|ends? up (?:at|as)|comes? (?:down )?to|came (?:down )?to|drops? to|dropped to|falls? to|fell to)\b")
 SHORT_SPAN = 10  # fewer logged steps than this cannot show a trend against step-to-step noise
 _LENGTH_METRICS = ("completions/mean_length",)
+_SHARE_OF = re.compile(r"^\s*(?:of|of the)\s+(?:the\s+)?(?:logged\s+)?(?:steps|iterations|batches|groups|prompts|samples|completions|rollouts|updates|runs|time)\b")
 _BETWEEN = re.compile(r"\b(?:between|within|in the range(?: of)?|ranges? (?:from|between))\s*[~≈]?\s*$")
 MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
 _ASSIGNED = re.compile(r"\b[a-z_][\w.]*\s*[=:]\s*$")
@@ -195,6 +196,8 @@ def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) 
             continue
         if re.match(r"^\s*[~～-]\s*\d", post) and not unit:
             continue  # "800~900": a range, read as its upper end
+        if unit == "%" and _SHARE_OF.match(post):
+            continue  # "0 on 90% of steps": how often, not a value of the metric
         in_nonfinite = "nonfinite" in claim.shapes and not unit and value.is_integer() and value >= 1
         # "length went from 300 to 4096 tokens": for a length metric, tokens are the unit of the value, not a count
         length_value = name in _LENGTH_METRICS and re.match(r"^\s*(?:tokens?|toks?|个?\s*token)\b", post) is not None

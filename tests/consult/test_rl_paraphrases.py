@@ -189,6 +189,13 @@ P = [
  ("重要性采样比率(IS ratio)异常，训练和推理的logprob差距很大", {"is_ratio_divergence"}),
  ("clip比例很高，大部分token都被裁剪了", {"clipping_too_aggressive"}),
  ("梯度范数一直很大，经常到几百", {"grad_norm_unstable","gradient_explosion"}),
+ # a setup (rates, sizes, flags) named beside the symptom must not drown it
+ ("GRPO full fine-tune with learning_rate 1e-5 and num_generations 8: the format reward stays at 0 the whole run while accuracy reward moves", {"reward_function_broken"}),
+ ("GRPO with lr 3e-5 on LoRA: completions are all exactly 512 tokens (max_completion_length 512) and the reward is 0", {"completions_truncated"}),
+ ("PPO with learning rate 1e-5, per_device_train_batch_size 8: entropy drops to 0.001 and outputs are identical", {"entropy_collapse"}),
+ ("GRPO, lr 1e-6, beta 0.04, 8 generations, vLLM colocate with LoRA: reward never moves from 0.1", {"vllm_wrong_model","reward_function_broken","no_learning_signal"}),
+ ("GRPO with deepspeed zero3 and lr 1e-6: the kl goes from 0.001 to 25 in 100 steps", {"policy_divergence_kl"}),
+ ("Using GRPO with warmup_ratio 0 and lr 2e-6, reward_std is 0 on 90% of steps", {"no_learning_signal"}),
 ]
 
 H = [

@@ -353,3 +353,9 @@ def test_a_length_in_tokens_is_a_value_not_a_count() -> None:
     out = claimed("my response length went from 300 to 4096 tokens (the max)")
     trend = [v for n, v in out if n == "symptom.trend"]
     assert trend and trend[0]["first"] == 300.0 and trend[0]["last"] == 4096.0 and trend[0]["direction"] == "rising"
+
+
+def test_a_share_of_steps_is_not_a_value() -> None:
+    """"reward_std is 0 on 90% of steps": 90% says how often, the value is 0."""
+    out = claimed("reward_std is 0 on 90% of steps")
+    assert [n for n, _ in out] == ["symptom.stuck_zero"] and out[0][1]["metric"] == "reward_std"
