@@ -348,3 +348,10 @@ def test_an_sft_model_that_repeats_the_prompt_is_a_labels_question_not_entropy_c
 ])
 def test_normal_observations_raise_no_alarm(question: str) -> None:
     assert all(d.severity == "info" for d in consult(question).diagnoses)
+
+
+@pytest.mark.parametrize("text", ["I don't know how to see or draw a loss curve", "wandb shows no lr or loss at all, only system stats",
+                                  "how can I see the training loss curve?"])
+def test_no_curves_is_logging_missing(text: str) -> None:
+    assert "user.no_curves" in phrases(text.lower())
+    assert consult(text).diagnoses[0].id == "logging_missing"
