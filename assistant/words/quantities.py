@@ -41,6 +41,8 @@ _BATCH = re.compile(r"(?:batch[ _]size|per_device_train_batch_size|micro_batch_s
 _GA = re.compile(r"(?:gradient[ _]accumulation(?:[ _]steps?)?|grad[ _]accum\w*|\bga\b)\s*(?:steps\s*)?(?:of|=|:|is|to)?\s*(?P<n>\d+)\b")
 _GENERATIONS = re.compile(r"(?:num_generations|n_samples_per_prompt|rollout\.n|group[ _]size|generations per prompt|completions per prompt)\s*(?:of|=|:|is|to|set to)?\s*(?P<n>\d+)\b|\b(?P<m>\d+)\s*(?:generations|completions|rollouts|samples) per (?:prompt|question|group)")
 _WEIGHT_DECAY = re.compile(r"\b(?:weight[ _]decay|\bwd)\s*(?:was |is |of |set to |=|:)*\s*(?P<v>\d*\.\d+|\d+(?:\.\d+)?(?:e-?\d+)?)(?![\d.])")
+# the generation cap an RL run samples completions up to ("max_completion_length 128", "max_response_length=1024")
+_COMPLETION_CAP = re.compile(r"\b(?:max_completion_length|max_response_length|max_new_tokens|response_length cap|completion length cap)\s*(?:was |is |of |set to |=|:)*\s*(?P<n>\d+)\b")
 _BETA = re.compile(r"\b(?:beta|kl[ _](?:coef\w*|penalty|weight)|init_kl_coef|kl_loss_coef)\s*(?:was |is |of |left at |set to |=|:)*\s*(?P<v>\d+(?:\.\d+)?(?:e-?\d+)?)")
 _BINARY = re.compile(r"\b(?:binary|0/1|0 or 1|pass/fail|correct/incorrect|right or wrong)\b")
 _HOST = re.compile(r"^\s*(?:of\s+)?(?:system |host |cpu |ddr\d? )?(?:ram|memory on the host|system memory|cpu memory)\b")
@@ -135,6 +137,9 @@ def _settings(text: str) -> list[Fact]:
     wd = _WEIGHT_DECAY.search(text)
     if wd is not None and float(wd.group("v")) <= 10:
         facts.append(Fact("user.weight_decay", float(wd.group("v")), SOURCE))
+    cap = _COMPLETION_CAP.search(text)
+    if cap is not None and 1 <= int(cap.group("n")) <= 1_000_000:
+        facts.append(Fact("user.max_completion_length", int(cap.group("n")), SOURCE))
     beta = _BETA.search(text)
     if beta is not None:
         facts.append(Fact("user.kl_beta", float(beta.group("v")), SOURCE))

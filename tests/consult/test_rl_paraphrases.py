@@ -196,6 +196,12 @@ P = [
  ("GRPO, lr 1e-6, beta 0.04, 8 generations, vLLM colocate with LoRA: reward never moves from 0.1", {"vllm_wrong_model","reward_function_broken","no_learning_signal"}),
  ("GRPO with deepspeed zero3 and lr 1e-6: the kl goes from 0.001 to 25 in 100 steps", {"policy_divergence_kl"}),
  ("Using GRPO with warmup_ratio 0 and lr 2e-6, reward_std is 0 on 90% of steps", {"no_learning_signal"}),
+ # long questions: setup, numbers and the symptom together
+ ("I'm training Qwen2.5-7B with GRPO on 8xA100 using DeepSpeed ZeRO-3, bf16, LoRA r=64, gradient checkpointing on. After about 300 steps the reward suddenly collapses from 0.8 to 0.1 and the outputs become repetitive. The learning rate is 2e-5. What went wrong?", {"lr_too_high","entropy_collapse"}),
+ ("We run PPO with OpenRLHF on 4 nodes; vLLM does the rollouts. Everything starts fine, but the reward curve stays flat for 2000 steps. The reward model was trained by us and gives scores between -1 and 1. Any idea?", {"reward_function_broken","no_learning_signal","vllm_wrong_model"}),
+ ("GRPO on a 3B model with my own math dataset. I use accuracy and format rewards. The format reward goes to 1 quickly, but accuracy reward stays at exactly 0 for the whole run. The dataset has 'question' and 'answer' fields.", {"reward_function_broken","reward_columns_missing","model_too_weak"}),
+ ("Running verl PPO on 2 GPUs with fsdp. The critic's vf_loss is fine but the actor's entropy goes to 0.0005 in 100 steps and the score stops improving. The rollout temperature is 0.6.", {"entropy_collapse"}),
+ ("TRL GRPOTrainer, Llama-3.2-1B, num_generations 4, per_device_train_batch_size 4, gradient_accumulation 8, max_completion_length 128. Reward rises for 50 steps then becomes flat; completion lengths are 128 for almost every sample.", {"completions_truncated"}),
 ]
 
 H = [

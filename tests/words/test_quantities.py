@@ -47,3 +47,11 @@ def test_a_model_that_fits_gets_no_predicted_oom() -> None:
     facts = {f["name"]: f["value"] for f in report.facts}
     assert facts["estimate.fits"] is True
     assert not {"model_not_quantized", "needs_offload", "oom_batch_too_large"} & {d.id for d in report.diagnoses}
+
+
+def test_the_completion_cap_said_in_words() -> None:
+    from assistant.words.quantities import facts_from_quantities
+    got = {f.name: f.value for f in facts_from_quantities("GRPO, num_generations 4, max_completion_length 128, lengths are 128")}
+    assert got.get("user.max_completion_length") == 128
+    got = {f.name: f.value for f in facts_from_quantities("verl with max_response_length=1024")}
+    assert got.get("user.max_completion_length") == 1024
