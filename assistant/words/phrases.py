@@ -41,8 +41,13 @@ class _Text:
     tokens: list[str] = field(default_factory=list)
 
 
+# CJK next to ASCII letters/digits ("训练时loss变成nan", "V100显卡fp16"): a space between them, so word
+# boundaries in the patterns see the English words Chinese questions carry.
+_CJK_ASCII = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u3400-\u9fff\uf900-\ufaff])")
+
+
 def normalise(text: str) -> str:
-    return _WS.sub(" ", text.lower()).strip()
+    return _CJK_ASCII.sub(" ", _WS.sub(" ", text.lower())).strip()
 
 
 def _tokens(norm: str) -> list[str]:

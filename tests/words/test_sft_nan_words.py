@@ -355,3 +355,14 @@ def test_normal_observations_raise_no_alarm(question: str) -> None:
 def test_no_curves_is_logging_missing(text: str) -> None:
     assert "user.no_curves" in phrases(text.lower())
     assert consult(text).diagnoses[0].id == "logging_missing"
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("训练时loss变成nan，用的是V100显卡fp16", "user.uses_fp16"),
+    ("训练时loss变成nan，用的是V100显卡fp16", "user.loss_nan"),
+    ("prompt部分也参与了loss计算", "user.prompt_trained"),
+    ("怎么看loss曲线", "user.no_curves"),
+])
+def test_english_words_inside_chinese_text(text: str, fact: str) -> None:
+    """CJK characters count as word characters, so '显卡fp16' had no word boundary before 'fp16'."""
+    assert fact in phrases(text)
