@@ -366,3 +366,9 @@ def test_no_curves_is_logging_missing(text: str) -> None:
 def test_english_words_inside_chinese_text(text: str, fact: str) -> None:
     """CJK characters count as word characters, so '显卡fp16' had no word boundary before 'fp16'."""
     assert fact in phrases(text)
+
+
+def test_not_using_clipping_is_clipping_off() -> None:
+    found = phrases("grad_norm jumps to 1e5 and then the loss becomes nan, i don't use gradient clipping.")
+    assert "user.clipping_off" in found and "user.clipping_set" not in found
+    assert consult("grad_norm jumps to 1e5 and then the loss becomes nan, I don't use gradient clipping.").diagnoses[0].id == "gradient_explosion"
