@@ -372,3 +372,8 @@ def test_not_using_clipping_is_clipping_off() -> None:
     found = phrases("grad_norm jumps to 1e5 and then the loss becomes nan, i don't use gradient clipping.")
     assert "user.clipping_off" in found and "user.clipping_set" not in found
     assert consult("grad_norm jumps to 1e5 and then the loss becomes nan, I don't use gradient clipping.").diagnoses[0].id == "gradient_explosion"
+
+
+def test_trouble_after_raising_the_lr_points_at_the_lr() -> None:
+    assert "user.lr_raised" in phrases("loss becomes nan when i increase the learning rate to 1e-4")
+    assert consult("Loss becomes nan when I increase the learning rate to 1e-4 for full fine-tuning.").diagnoses[0].id == "lr_too_high"
