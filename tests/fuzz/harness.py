@@ -50,6 +50,8 @@ HANG_WALL_S = 1800.0
 # Targets that cannot reach a long run's input count (an embedding per input) yield the CPU to the readers,
 # which stop at it: they run on whatever the readers leave (only in a run with a stop count).
 NICE = {"words": 10, "consult": 10}
+TURN_S = 1.0  # wall seconds a worker runs before another takes its CPU (see _Rotation)
+YIELD_EVERY = 4
 
 
 @dataclass
@@ -286,10 +288,12 @@ def run_fuzz(seconds: float, names: list[str] | None = None, out: Path | None = 
     for name, target in chosen.items():
         if target.seeds:
             start(name)
+    rotation = _Rotation(running, deadline, yielding=set(NICE) if max_inputs is not None else set())
     try:
         while any(not r.done for r in running.values()):
+            rotation.turn()
             live = {r.conn: r for r in running.values() if not r.done}
-            for conn in wait(list(live), timeout=0.5):
+            for conn in wait(list(live), timeout=max(0.0, min(0.5, rotation.next_turn - time.monotonic()))):
                 run = live[conn]
                 try:
                     kind, payload = conn.recv()
@@ -327,6 +331,55 @@ def run_fuzz(seconds: float, names: list[str] | None = None, out: Path | None = 
                 run.process.kill()
         shutil.rmtree(scratch, ignore_errors=True)
     return stats
+
+
+class _Rotation:
+    """At most one running worker per CPU, the others stopped (SIGSTOP), taking turns of TURN_S: sixteen
+    workers sharing two cores every few milliseconds ran a third slower per CPU second (each turn
+    found the caches full of another's data). A worker of ``yielding`` (the words, the consultation in
+    a run with a stop count) gets one turn in YIELD_EVERY while readers are still running. Off where
+    there is no /proc (the hang check needs a worker's CPU time: a stopped worker's wall time is no sign)."""
+
+    def __init__(self, running: dict[str, _Running], deadline: float, yielding: set[str]) -> None:
+        self.running, self.deadline, self.yielding = running, deadline, yielding
+        self.slots = max(1, os.cpu_count() or 1)
+        self.on = _cpu_s(os.getpid()) is not None
+        self.next_turn = time.monotonic()
+        self.count = 0
+        self.stopped: set[int] = set()  # pids
+
+    def turn(self) -> None:
+        if not self.on or time.monotonic() < self.next_turn:
+            return
+        self.next_turn = time.monotonic() + TURN_S
+        live = [r for r in self.running.values() if not r.done]
+        if time.time() >= self.deadline - TURN_S or len(live) <= self.slots:
+            self._set(live, set())  # the end: everyone finishes its input and reports
+            if time.time() >= self.deadline - TURN_S:
+                self.on = False
+            return
+        eager = [r for r in live if r.name not in self.yielding]
+        patient = [r for r in live if r.name in self.yielding]
+        self.count += 1
+        picked: list[_Running] = []
+        if patient and (len(eager) < self.slots or self.count % YIELD_EVERY == 0):
+            k = self.count % len(patient)
+            picked += (patient[k:] + patient[:k])[:max(1, self.slots - len(eager))]
+        if eager:
+            k = self.count * self.slots % len(eager)
+            picked += (eager[k:] + eager[:k])[:self.slots - len(picked)]
+        self._set(live, {r.name for r in live} - {r.name for r in picked})
+
+    def _set(self, live: list[_Running], stop: set[str]) -> None:
+        for run in live:
+            pid, want = run.process.pid, run.name in stop
+            if pid is None or want == (pid in self.stopped):
+                continue
+            try:
+                os.kill(pid, signal.SIGSTOP if want else signal.SIGCONT)
+            except OSError:
+                continue
+            (self.stopped.add if want else self.stopped.discard)(pid)
 
 
 def _current_budget(run: _Running) -> float:
