@@ -14,7 +14,8 @@ supervisor through shared memory (read only when the worker died or went silent)
 that took a file is noted as the dispatcher picks it (no second sniff), and counts go to the
 supervisor twice a second. Mutants are mostly small (``mutate.MAX_LEN``), a share big
 (``mutate.BIG_SHARE``); the stats say how many and what they cost. A target stops at
-``max_inputs``, leaving the CPU to the others; the words and the consultation run niced.
+``max_inputs``, leaving the CPU to the others; the words and the consultation run niced. Workers
+take turns, one running per CPU (``_Rotation``), so each keeps the caches it warmed.
 """
 from __future__ import annotations
 
