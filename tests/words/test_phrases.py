@@ -83,3 +83,12 @@ def test_a_named_release_that_broke_suspects_deepspeed() -> None:
 
     report = consult("After moving to DeepSpeed 0.13.2 our ZeRO-3 job crashes at the first step; 0.13.1 works fine")
     assert "deepspeed_version" in [d.id for d in report.diagnoses[:3]]
+
+
+@pytest.mark.parametrize("text,said", [
+    ("the learning rate decays to 0 at the end", True), ("my lr went to zero", True), ("lr is 0 for the first steps", True),
+    ("lr 2e-6, reward_std is 0", False), ("learning rate 1e-5; the loss is 0", False),
+])
+def test_lr_at_zero_stays_with_the_rate(text: str, said: bool) -> None:
+    """A zero said of the learning rate is the schedule's; a zero of the next metric in a list is not."""
+    assert ("user.lr_at_zero" in names(text)) is said
