@@ -172,6 +172,17 @@ def _dedupe_run_kind(facts: list[Fact]) -> list[Fact]:
 
 # --- engine ------------------------------------------------------------------------------------
 
+def _leads(question: str, facts: list[Fact]) -> list[Fact]:
+    """No rule explained the question: its clauses read by meaning once more, at the looser lead
+    threshold (rules/meanings.yaml). Not for a question that only asks whether a run is normal."""
+    if not question.strip() or any(f.name == "user.healthy_check" for f in facts):
+        return []
+    from assistant.words import assertions, tame
+    from assistant.words.semantic import semantic_facts
+
+    return semantic_facts(assertions(tame(question)), exclude=sorted({f.name for f in facts}), lead=True)
+
+
 def _run_engine(rb: RuleBase, facts: list[Fact]) -> Engine:
     eng = Engine(rb)
     for f in facts:
@@ -190,6 +201,10 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
     warnings: list[str] = []
     facts, inputs = gather_facts(c, warnings)
     eng = _run_engine(rb, facts)
+    leads = [] if any(concl.cf > THRESHOLD for concl in eng.conclusions()) else _leads(c.question, facts)
+    if leads:
+        facts = facts + leads
+        eng = _run_engine(rb, facts)
     trouble = _Trouble(vocab)
     diagnoses = [_diagnosis(eng, concl, catalog, trouble) for concl in eng.conclusions() if concl.cf > THRESHOLD]
     symptoms = sorted({f.name for f in facts if trouble.shown(f)})
@@ -197,6 +212,11 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
         _advice_below_causes(diagnoses)
     if any(f.name == "user.healthy_check" for f in facts) and not any(vocab.shows_failure(f.name) for f in facts):
         _words_only_as_checks(diagnoses)
+    if leads and diagnoses:
+        for d in diagnoses:   # reached only through the looser reading: something to check, not a finding
+            d.severity = "info"
+        warnings.append("no rule matched your description firmly; the diagnoses below are leads from a looser "
+                        "reading of your words - answer the questions or attach a log to confirm or rule them out")
     diagnoses.sort(key=lambda d: (-round(d.certainty, 3), SEVERITY_ORDER.get(d.severity, 3), d.id))
     ruled_out = [concl.id for concl in eng.conclusions() if concl.cf <= -THRESHOLD]
     questions = rank_questions(eng, rb, vocab, facts)

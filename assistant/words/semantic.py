@@ -49,6 +49,8 @@ class Meanings:
     threshold: float
     cf: float
     digest: str
+    lead_threshold: float = 1.0
+    lead_cf: float = 0.0
 
 
 @lru_cache(maxsize=2)
@@ -61,7 +63,8 @@ def load_meanings(path: Path = MEANINGS) -> Meanings:
             facts.append(fact)
             texts.append(" ".join(str(text).lower().split()))
     return Meanings(tuple(facts), tuple(texts), tuple(bool(_NEGATION.search(t)) for t in texts),
-                    float(data.get("threshold", 0.6)), float(data.get("cf", 0.6)), hashlib.sha256(raw).hexdigest()[:16])
+                    float(data.get("threshold", 0.6)), float(data.get("cf", 0.6)), hashlib.sha256(raw).hexdigest()[:16],
+                    float(data.get("lead_threshold", 1.0)), float(data.get("lead_cf", 0.0)))
 
 
 def clauses(question: str) -> list[str]:
@@ -109,8 +112,11 @@ def _vectors(meanings: Meanings) -> Any:
     return data["vectors"].astype(np.float32)
 
 
-def semantic_facts(question: str, exclude: Sequence[str] = ()) -> list[Fact]:
-    """Symptom facts whose meaning a clause of the question carries (none when the embedder is absent)."""
+def semantic_facts(question: str, exclude: Sequence[str] = (), lead: bool = False) -> list[Fact]:
+    """Symptom facts whose meaning a clause of the question carries (none when the embedder is absent).
+
+    ``lead``: the looser reading asked for when no rule explained the question at all; it matches at
+    `lead_threshold` and asserts with `lead_cf`, so what it leads to is a lead to check, not a finding."""
     parts = _first_chars(clauses(question), MAX_CHARS)
     if not parts:
         return []
@@ -122,12 +128,13 @@ def semantic_facts(question: str, exclude: Sequence[str] = ()) -> list[Fact]:
     if vectors is None:
         return []
     scores = embedder.embed(parts) @ vectors.T
+    threshold, cf = (meanings.lead_threshold, meanings.lead_cf) if lead else (meanings.threshold, meanings.cf)
     best: dict[str, tuple[float, str]] = {}
     for i, clause in enumerate(parts):
         negated = bool(_NEGATION.search(clause))
         for j in scores[i].argsort()[::-1]:
             score = float(scores[i, j])
-            if score < meanings.threshold:
+            if score < threshold:
                 break
             if meanings.negated[j] != negated:
                 continue
@@ -135,7 +142,7 @@ def semantic_facts(question: str, exclude: Sequence[str] = ()) -> list[Fact]:
             if fact not in exclude and score > best.get(fact, (0.0, ""))[0]:
                 best[fact] = (score, clause)
             break
-    return [Fact(fact, {"words": clause, "similarity": round(score, 3)}, SOURCE, meanings.cf)
+    return [Fact(fact, {"words": clause, "similarity": round(score, 3)}, SOURCE, cf)
             for fact, (score, clause) in sorted(best.items())]
 
 
