@@ -572,7 +572,7 @@ class LogScanner:
         last = run.last_step
         if tn:
             total = self._train_total if self._train_total is not None else tm[0]
-            if min(tn) < 0 or tm.count(total) != len(tm) or not all(map(lt, tn, tn[1:])) or \
+            if min(tn) < 0 or max(tn) >= MAX_STEP or tm.count(total) != len(tm) or not all(map(lt, tn, tn[1:])) or \
                     (last is not None and tn[0] <= last):
                 return None
             if self._train_total is None:

@@ -226,7 +226,7 @@ def _captures(m: re.Match[bytes]) -> dict[str, Any]:
             continue
         text = raw.decode("utf-8", "replace").strip()
         size = _SIZE_RE.match(text)
-        if size:
+        if size and size.group(1).count(".") <= 1 and size.group(1) != ".":  # not `250.009.75 MiB` (fuzzing)
             out[f"{key}_gib"] = round(float(size.group(1)) * _GIB[size.group(2).upper()], 4)
             continue
         try:

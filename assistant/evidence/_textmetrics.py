@@ -27,6 +27,7 @@ _VERL = re.compile(rb"step:(\d{1,18}) - ([^\r\n]*)")  # steps: at most 18 digits
 _NANOGPT_ITER = re.compile(rb"(?m)^iter (\d{1,18}): loss ([-+.\w]+)")
 _NANOGPT_EVAL = re.compile(rb"(?m)^step (\d{1,18}): train loss ([-+.\w]+), val loss ([-+.\w]+)")
 _PIPE_STEP = re.compile(rb"(?m)^step\s+(\d{1,18})(?:/\d+)?\s*\|([^\r\n]*)")
+MAX_PIPE_PAIR = 256
 _PIPE_PAIR = re.compile(rb"\s*([A-Za-z][\w/ ]*?):?\s+([-+]?(?:\d[\d.]*(?:e[-+]?\d+)?|nan|inf))\w*%?\s*$", re.I)
 _POSTFIX = re.compile(rb"\| *(\d{1,18})/(\d{1,18}) \[[^\]\r\n]*?(?:it/s|s/it), ([^\]\r\n]*?=[^\]\r\n]*)\]")
 _HEADER = re.compile(rb"(?m)^[^\r\n]*Training Loss[^\r\n]*$")
@@ -139,7 +140,9 @@ def _pipe(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
     for m in _PIPE_STEP.finditer(text):
         pairs = []
         for part in m[2].split(b"|"):
-            pm = _PIPE_PAIR.match(part)
+            # a longer `name value` is no metric, and the value's digits can be split between its two
+            # digit classes in quadratically many ways (a 1 MB run of digits: minutes; found by fuzzing)
+            pm = _PIPE_PAIR.match(part) if len(part) <= MAX_PIPE_PAIR else None
             if pm is not None:
                 pairs.append((pm[1], pm[2]))
         names, values = _fields(pairs, "pipe")

@@ -32,6 +32,9 @@ _FREEZE = re.compile(r"^([A-Za-z0-9][\w.\-]*)\s*(?:\[[^\]]*\])?\s*(?:===?\s*([^\
 _ROW = re.compile(r"^([A-Za-z0-9][\w.\-]*)\s+(\d[\w.+!\-]*)(?:\s|$)")
 _HEADER = re.compile(r"^(?:Package\s+Version.*|[-\s]+|#.*|-e\s.*|Name\s+Version.*)$")
 _LABEL = re.compile(r"^-?\s*`?([A-Za-z][\w .()?/\-]*?)`?\s*(?:version(?: \(GPU\?\))?)?\s*:\s*(.*)$", re.I)
+# A label's colon comes early: the label's spaces and the `\s*` after it can split a run of spaces many ways,
+# so a line whose first colon is past this is not tried (a 1,000-space line took 40 ms; found by fuzzing).
+MAX_LABEL = 200
 _WHEEL_VERSION = re.compile(r"-(\d[\w.+]*?)-(?:cp|py)\d")
 _GPU_LINE = re.compile(r"^GPU \d+:\s*(.+)$")
 _GIB = re.compile(r"([\d.]+)\s*(GB|GiB)", re.I)
@@ -100,7 +103,7 @@ def listing_facts(text: str, name: str) -> list[Fact]:
             if key:
                 found.setdefault(key, (version, n))
             continue
-        label = _LABEL.match(line)
+        label = _LABEL.match(line) if 0 <= line.find(":") <= MAX_LABEL else None
         if label is not None:
             for key, value in _labelled(label[1], label[2]):
                 found.setdefault(key, (value, n))

@@ -52,7 +52,7 @@ HANG_WALL_S = 1800.0
 # which stop at it: they run on whatever the readers leave (only in a run with a stop count).
 NICE = {"words": 10, "consult": 10}
 TURN_S = 1.0  # wall seconds a worker runs before another takes its CPU (see _Rotation)
-YIELD_EVERY = 4
+YIELD_EVERY = 16
 
 
 @dataclass
@@ -338,7 +338,7 @@ class _Rotation:
     """At most one running worker per CPU, the others stopped (SIGSTOP), taking turns of TURN_S: sixteen
     workers sharing two cores every few milliseconds ran a third slower per CPU second (each turn
     found the caches full of another's data). A worker of ``yielding`` (the words, the consultation in
-    a run with a stop count) gets one turn in YIELD_EVERY while readers are still running. Off where
+    a run with a stop count) gets one turn in YIELD_EVERY (each in turn) while readers are still running. Off where
     there is no /proc (the hang check needs a worker's CPU time: a stopped worker's wall time is no sign)."""
 
     def __init__(self, running: dict[str, _Running], deadline: float, yielding: set[str]) -> None:
@@ -346,7 +346,7 @@ class _Rotation:
         self.slots = max(1, os.cpu_count() or 1)
         self.on = _cpu_s(os.getpid()) is not None
         self.next_turn = time.monotonic()
-        self.count = 0
+        self.count = self.patient_turns = 0
         self.stopped: set[int] = set()  # pids
 
     def turn(self) -> None:
@@ -364,7 +364,8 @@ class _Rotation:
         self.count += 1
         picked: list[_Running] = []
         if patient and (len(eager) < self.slots or self.count % YIELD_EVERY == 0):
-            k = self.count % len(patient)
+            self.patient_turns += 1
+            k = self.patient_turns % len(patient)
             picked += (patient[k:] + patient[:k])[:max(1, self.slots - len(eager))]
         if eager:
             k = self.count * self.slots % len(eager)
