@@ -62,3 +62,21 @@ def test_one_long_clause_does_not_pad_the_short_ones() -> None:
     start = time.process_time()
     facts_from_words(question)
     assert time.process_time() - start < 1.0
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("the vram keeps creeping up a little with every batch", "user.memory_growing"),
+    ("the loss is also being computed over the instruction tokens", "user.prompt_trained"),
+    ("the output gets stuck looping on the same sentence", "user.repetition"),
+    ("the gradient norm shoots up into the thousands", "user.grad_norm_spikes"),
+    ("every gradient comes back as exactly zero", "user.grad_norm_zero"),
+    ("my custom reward module cannot be imported", "user.reward_import"),
+    ("the total batch is not a multiple of the number of generations per prompt", "user.batch_divisible"),
+    ("it only trains when i turn on cpu offloading", "user.offload_fixes"),
+    ("the model just keeps writing after the answer is done", "user.no_stop"),
+    ("the trainer throws away the dataset field my reward needs", "user.reward_missing_column"),
+    ("my old card has no bf16 support", "user.bf16_error"),
+])
+def test_symptoms_described_in_other_words_reach_their_fact(text: str, fact: str) -> None:
+    """Issue 10: the symptom facts beyond the first 27 have meanings too (rules/meanings.yaml)."""
+    assert fact in {f.name for f in semantic_facts(text)}, text
