@@ -175,8 +175,11 @@ _SEMANTIC_QUESTION = "the curves never budge no matter what I try"
 
 
 def _warm_embedder() -> None:
+    """The words' tables (phrases, claims, quantities) and the embedder, loaded before the first input."""
+    from assistant.words import facts_from_words
     from assistant.words.semantic import semantic_facts
 
+    facts_from_words(_SEMANTIC_QUESTION + ". the loss is 2.5 at step 100 on 8 A100 GPUs with a 7B model", "grpo")
     semantic_facts(_SEMANTIC_QUESTION)
 
 
