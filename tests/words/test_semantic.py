@@ -48,20 +48,26 @@ def test_it_is_a_fallback_with_a_lower_certainty() -> None:
 
 def test_one_long_clause_does_not_pad_the_short_ones() -> None:
     """A pasted run of '- - -' (a 256-token clause) beside sixteen short clauses: each batch is padded only
-    to its own longest (1.5 s CPU when all seventeen were padded to 256; found by fuzzing)."""
-    import time
+    to its own longest (1.5 s CPU when all seventeen were padded to 256; found by fuzzing), and a text's
+    vector does not depend on the batch it shares."""
+    import numpy as np
 
     from assistant.retrieval.embedder import load_embedder
-    from assistant.words import facts_from_words
 
-    if load_embedder() is None:
+    embedder = load_embedder()
+    if embedder is None:
         return
-    question = ("Added the Kimi-style length reward to my GRPO reward " + "- " * 420 + ". "
-                + " ".join(f"then the run number {i} printed lines here." for i in range(16)))
-    facts_from_words("the curves never budge no matter what I try")  # weights loaded
-    start = time.process_time()
-    facts_from_words(question)
-    assert time.process_time() - start < 1.0
+    long = "the reward " + "- " * 420
+    short = [f"then the run number {i} printed lines here" for i in range(16)]
+    texts = [long, *short]
+    batches = list(embedder._batches(texts, list(range(len(texts)))))
+    assert sorted(i for rows, _, _ in batches for i in rows) == list(range(len(texts)))
+    for rows, ids, mask in batches:
+        if 0 not in rows:
+            assert ids.shape[1] < 32, "short clauses padded to the long one"
+    alone = embedder.embed(short[:1], cache=False)
+    together = embedder.embed(texts, cache=False)
+    assert np.allclose(alone[0], together[1], atol=1e-5)
 
 
 @pytest.mark.parametrize("text, fact", [
