@@ -79,7 +79,7 @@ def setup_from_config(config: Mapping[str, Any]) -> TrainSetup:
 
     def integer(key: str, default: int) -> int:
         value = number(key, 0)
-        return int(value) if value > 0 else default
+        return int(value) if 0 < value < 2 ** 62 else default  # not `inf` (a config's 1e999; found by fuzzing)
 
     def names(key: str) -> tuple[str, ...]:
         value = get(key, ())

@@ -79,3 +79,15 @@ def test_a_deepspeed_path_outside_the_config_folder_is_not_read(tmp_path: Path) 
         assert facts["config.deepspeed.zero_stage"] == stage  # from the JSON, or only from the name
         assert ("deepspeed.zero_optimization.stage" in facts) is read
         assert "deepspeed.api_key" not in facts
+
+
+def test_a_grpo_config_with_an_infinite_generation_count_is_still_estimated(tmp_path: Path) -> None:
+    """`num_generations=999...e-9` (400 digits: a float of inf) reached the memory estimate's int() and
+    raised OverflowError in the consultation (found by the 600 s fuzz run)."""
+    from assistant.consult import consult
+    from assistant.render.json import render_json
+
+    script = tmp_path / "train.py"
+    script.write_text("from trl import GRPOConfig\nargs = GRPOConfig(output_dir='out', learning_rate=1e-6, "
+                      f"num_generations={'9' * 400}e-9, per_device_train_batch_size=8)\n")
+    render_json(consult("loss goes to nan on 4x V100 16GB with a 7B model", [script]))
