@@ -176,9 +176,11 @@ def _value(node: ast.expr, constants: dict[str, Any], depth: int = 0) -> tuple[b
     """(True, value) for a literal, a known constant or arithmetic over them; (False, None) otherwise,
     and for arithmetic nested past MAX_ARITHMETIC_DEPTH (``0-- -- -- ...``: no one writes that)."""
     try:
-        return True, ast.literal_eval(node)
+        value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         pass
+    else:
+        return (True, value) if _printable(value) else (False, None)
     if isinstance(node, ast.Name) and node.id in constants:
         return True, constants[node.id]
     if depth >= MAX_ARITHMETIC_DEPTH:
@@ -191,9 +193,11 @@ def _value(node: ast.expr, constants: dict[str, Any], depth: int = 0) -> tuple[b
         (ok_a, a), (ok_b, b) = _value(node.left, constants, depth + 1), _value(node.right, constants, depth + 1)
         if ok_a and ok_b and _is_number(a) and _is_number(b):
             try:
-                return True, _OPS[type(node.op)](a, b)
+                value = _OPS[type(node.op)](a, b)
             except (ZeroDivisionError, OverflowError):
                 pass
+            else:
+                return (True, value) if _printable(value) else (False, None)
     return False, None
 
 
@@ -323,6 +327,20 @@ def _simple_literal(t: str) -> tuple[Any] | None:
     return _NAME_CONSTANTS.get(t)
 
 
+_MAX_INT_BITS = 14_000  # about 4,200 decimal digits: within Python's int -> str limit, so the report can print it
+
+
+def _printable(value: Any) -> bool:
+    """No int in ``value`` too big to print in decimal (`0xfff...` is short in hex and ~1.2x longer in decimal)."""
+    if isinstance(value, int):
+        return value.bit_length() <= _MAX_INT_BITS
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return all(map(_printable, value))
+    if isinstance(value, dict):
+        return all(_printable(k) and _printable(v) for k, v in value.items())
+    return True
+
+
 def _literal(text: str, bare_strings: bool = False) -> tuple[bool, Any]:
     """(True, value) for a Python literal, an enum written `IntervalStrategy.STEPS` (-> "steps") or, in
     transformers' printed form whose strings carry no quotes, the bare text read as YAML would;
@@ -334,9 +352,11 @@ def _literal(text: str, bare_strings: bool = False) -> tuple[bool, Any]:
     if simple is not None:
         return True, simple[0]
     try:
-        return True, ast.literal_eval(ast.parse(t, filename=_FILENAME, mode="eval"))
+        value = ast.literal_eval(ast.parse(t, filename=_FILENAME, mode="eval"))
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         pass
+    else:
+        return (True, value) if _printable(value) else (False, None)
     enum = _ENUM_STR.fullmatch(t)
     if enum is not None:
         return True, enum[1].lower()

@@ -34,6 +34,10 @@ MAX_YAML_WRITTEN = 50_000  # nodes as written (a W&B config.yaml holds a few tho
 MAX_YAML_DEPTH = 100
 MAX_JSON_DEPTH = 100
 MAX_DIGITS = 4300  # Python's int <-> str conversion limit (sys.get_int_max_str_digits)
+# YAML 1.1 also writes ints in hex, octal, binary and base 60: fewer characters than decimal digits, so they
+# are held shorter (4,000 hex digits would print as 4,800 decimal ones and fail in the JSON report)
+MAX_OTHER_BASE = 1000
+_DECIMAL = re.compile(r"[-+]?[0-9_]+")
 _INT_TAG = "tag:yaml.org,2002:int"
 _SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in
               ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge", "value", "binary",
@@ -114,8 +118,8 @@ def _check(root: yaml.Node, path: str) -> None:
         if node.tag not in _SAFE_TAGS:
             raise InputError(path, f"unsafe YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')[:100]}; "
                                    "refusing to construct it")
-        if node.tag == _INT_TAG and len(node.value) > MAX_DIGITS:
-            raise InputError(path, f"a number with more than {MAX_DIGITS} digits at line {node.start_mark.line + 1}; "
+        if node.tag == _INT_TAG and len(node.value) > (MAX_DIGITS if _DECIMAL.fullmatch(node.value) else MAX_OTHER_BASE):
+            raise InputError(path, f"a number of {len(node.value)} characters at line {node.start_mark.line + 1}; "
                                    "not a config someone wrote")
         active.add(key)
         if isinstance(node, yaml.MappingNode):
