@@ -42,8 +42,11 @@ class _Formatter(string.Formatter):
             return MISSING_TEXT
         try:
             return format(value, format_spec)
-        except (TypeError, ValueError):
-            return str(value)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int past float range in `:.1f`
+            try:
+                return str(value)
+            except ValueError:  # an int past Python's int -> str limit
+                return "(a number too long to show)"
 
 
 def render(template: str, lookup: Lookup) -> str:
