@@ -170,9 +170,12 @@ def resolve_model(base_model: str | None, base_model_config: str | None = None, 
                   environ: Mapping[str, str] | None = None) -> ModelDims:
     """The model's dimensions by the first source that knows them; UnknownModel when none does."""
     for name in filter(None, (base_model_config, base_model)):
-        local = Path(name).expanduser()
-        config = local / "config.json" if local.is_dir() else _cached_config(name, environ)
-        dims = from_config_json(config) if config is not None and config.is_file() else None
+        try:
+            local = Path(name).expanduser()
+            config = local / "config.json" if local.is_dir() else _cached_config(name, environ)
+            dims = from_config_json(config) if config is not None and config.is_file() else None
+        except (OSError, ValueError, RuntimeError):  # a name no file system takes (too long, a NUL, ~nobody)
+            dims = None
         if dims is not None:
             return replace(dims, params_override=params) if params else dims
     dims = from_table(base_model) if base_model else None

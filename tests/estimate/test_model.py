@@ -88,3 +88,13 @@ def test_unreadable_config_json_falls_back_to_the_table(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "config.json").write_text("{not json")
     assert resolve_model(str(folder)).name == "llama-2-7b"
+
+
+@pytest.mark.parametrize("name", ["ll" + "x" * 5000 + "ama-2 7b", "llama\x00-7b", "~no-such-user-xyz/llama-2-7b"])
+def test_a_name_no_file_system_takes_falls_back_to_the_table(name: str) -> None:
+    """A model name too long for a path, holding a NUL, or naming an unknown home (from a fuzzed config):
+    not a path, so the built-in table or UnknownModel decides; never an OSError (found by fuzzing consult)."""
+    try:
+        resolve_model(name, params=7e9)
+    except UnknownModel:
+        pass
