@@ -80,8 +80,9 @@ def test_a_short_consultation_in_a_real_terminal(terminal: Terminal) -> None:
     assert "0 files" in screen
 
     terminal.type(f"/attach {EXAMPLES / 'lora-nan' / 'train.log'}")
-    screen = terminal.wait_for("Read train.log as stdout_log", "Gradient explosion", "first NaN")
-    assert "1 file ·" in screen
+    # the finished turn (the title counts the file), read from its top: the line the user typed and what was read
+    screen = terminal.wait_for("1 file ·", "Gradient explosion", "first NaN")
+    assert "Read train.log as stdout_log" in screen
     assert "✖213" in screen  # the chart marks the NaN at its step
 
     terminal.type("1")  # answers the pending question by its number

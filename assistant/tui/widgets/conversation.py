@@ -26,20 +26,25 @@ class Conversation(VerticalScroll, can_focus=False):
     Conversation Markdown { margin: 0; }
     """
 
+    _turn_top: Widget | None = None
+
     def add_user(self, text: str) -> None:
-        self._add(Static(Text("› " + text), classes="user"))
+        self._turn_top = Static(Text("› " + text), classes="user")
+        self._add(self._turn_top)
 
     def add_text(self, text: Text) -> None:
         """Rich text, no Markdown: the greeting uses it so the first paint needs no Markdown parser."""
         self._add(Static(text, classes="reply"))
 
     def add_reply(self, markdown: str) -> Markdown:
-        """A reply is read from its first line: scroll its top into view, not the end of it."""
+        """A turn is read from its first line: scroll the user's line (then the notes of what was read,
+        then the reply) to the top, not the end of a reply taller than the pane."""
         from textual.widgets import Markdown  # markdown-it and pygments load on the first reply, after the first paint
 
         reply = Markdown(markdown, classes="reply")
         self.mount(reply)
-        self.call_after_refresh(self.scroll_to_widget, reply, top=True, animate=False)
+        top, self._turn_top = self._turn_top or reply, None
+        self.call_after_refresh(self.scroll_to_widget, top, top=True, animate=False)
         return reply
 
     def add_note(self, markdown: str) -> None:
