@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -16,6 +17,7 @@ __all__ = ["Fact", "FrozenDict", "freeze", "thaw", "FACT_NAME_RE"]
 
 FACT_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 _SELF_UNEQUAL = "not-a-number"
+_FLOAT_MAX = sys.float_info.max
 
 
 class FrozenDict(Mapping[str, Any]):
@@ -61,9 +63,15 @@ def _hashable(v: Any) -> Any:
 
 
 def freeze(value: Any) -> Any:
-    """Turn lists into tuples and dicts into FrozenDicts, recursively."""
-    if value is None or isinstance(value, (str, int, float, FrozenDict)):
+    """Turn lists into tuples and dicts into FrozenDicts, recursively.
+
+    An int past float range (400 digits in an attachment) becomes ±inf, as ``1e999`` does: every
+    consumer of a number may then take ``float()`` of it without an OverflowError (found by fuzzing).
+    """
+    if value is None or isinstance(value, (str, float, FrozenDict)):
         return value
+    if isinstance(value, int):
+        return value if -_FLOAT_MAX <= value <= _FLOAT_MAX else (math.inf if value > 0 else -math.inf)
     if isinstance(value, Mapping):
         return FrozenDict(value)
     if isinstance(value, (list, tuple, set, frozenset)):

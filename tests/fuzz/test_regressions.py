@@ -65,6 +65,19 @@ def test_a_config_with_infinities_prints_as_json(tmp_path: Path) -> None:
     assert {"name": "config.warmup_ratio", "value": "nan", "source": "yaml-minus-inf.yaml:3"} in report["facts"]
 
 
+def test_a_config_int_past_float_range_goes_through_the_memory_estimate() -> None:
+    """A 400-digit lora_r reads as -inf; the estimate (reached with a GPU named) and the JSON report hold."""
+    import json
+
+    from assistant.consult import consult
+    from assistant.render.json import render_json
+
+    path = HERE / "regressions/yaml-int-past-float-range.yaml"
+    report = json.loads(render_json(consult("CUDA out of memory on a T4 16GB", [path])))
+    assert {"name": "config.lora_r", "value": "-inf", "source": f"{path.name}:4"} in report["facts"]
+    assert report["diagnoses"]
+
+
 def test_a_deepspeed_path_outside_the_config_folder_is_not_read(tmp_path: Path) -> None:
     """An uploaded config must not make the server read (and show the leaves of) a JSON file of its own."""
     secret = tmp_path / "zero3_secret.json"
