@@ -79,7 +79,7 @@ def sources(root: Path) -> dict[str, Path]:
 def main(argv: list[str]) -> int:
     incoming = Path(argv[0]) if argv else CASES / "_incoming"
     ids = catalog_ids()
-    known = {**sources(SHARED_CASES), **{u: p for u, p in sources(CASES).items() if incoming not in p.parents}}
+    known = {**sources(SHARED_CASES), **sources(CASES / "dev"), **sources(CASES / "validation")}
     moved = {"dev": 0, "validation": 0}
     bad = 0
     for case in sorted(p for p in incoming.iterdir() if p.is_dir()):
