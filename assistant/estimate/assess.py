@@ -1,7 +1,7 @@
 """An estimate judged against the GPU memory: the verdict and, when it does not fit, the ladder."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -24,6 +24,7 @@ class Assessment:
     memory_gib: float | None
     memory_source: str
     ladder: LadderResult | None
+    sharded_peak_bytes: float | None = None  # the peak with the weights split across the GPUs (ZeRO-3), when not already
 
     @property
     def tight(self) -> bool:
@@ -53,7 +54,10 @@ def assess(config: Mapping[str, Any], *, gpus: int = 1, memory_gib: float | None
     elif memory_gib is not None and est.peak_bytes > TIGHT * memory_gib * GIB:
         # inside the estimate's own error: the rung that would leave that margin free
         ladder = climb(dims, setup, gpus, TIGHT * memory_gib * GIB)
-    return Assessment(est, memory_gib, memory_source, ladder)
+    sharded = None
+    if ladder is not None and gpus > 1 and setup.zero_stage < 3 and setup.fsdp != "full_shard":
+        sharded = estimate_memory(dims, replace(setup, zero_stage=3), gpus).peak_bytes
+    return Assessment(est, memory_gib, memory_source, ladder, sharded)
 
 
 def config_from_file(path: Path) -> dict[str, Any]:

@@ -34,6 +34,8 @@ def estimate_facts(a: Assessment) -> list[Fact]:
             facts.append(Fact("estimate.tight", True, SOURCE))
     if a.ladder is not None:
         facts.append(Fact("estimate.next_rung", a.ladder.rung.name if a.ladder.rung else "none", SOURCE))
+    if a.sharded_peak_bytes is not None:  # several GPUs, each holding every weight: what ZeRO-3 would leave
+        facts.append(Fact("estimate.sharded_peak_gib", round(a.sharded_peak_bytes / GIB, 2), SOURCE))
     return facts
 
 

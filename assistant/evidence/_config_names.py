@@ -174,6 +174,7 @@ VALUES: dict[str, dict[Any, dict[str, Any]]] = {
     "stage": {"dpo": {"rl": "dpo"}, "kto": {"rl": "kto"}, "ppo": {"rl": "ppo"}, "rm": {"reward_model": True},
               "sft": {}, "pt": {}},
     "finetuning_type": {"lora": {"adapter": "lora"}},
+    "disable_gradient_checkpointing": {True: {"gradient_checkpointing": False}},
     "quantization_bit": {4: {"load_in_4bit": True}, 8: {"load_in_8bit": True}},
     "flash_attn": {"fa2": {"attn_implementation": "flash_attention_2"}, "fa3": {"attn_implementation": "flash_attention_3"},
                    "sdpa": {"attn_implementation": "sdpa"}, "disabled": {"attn_implementation": "eager"},
@@ -245,6 +246,14 @@ KIND_MARKERS: dict[str, str] = {"num_generations": "grpo", "reward_funcs": "grpo
 
 # Tools where a LoRA rank > 0 alone means LoRA training (no separate switch).
 RANK_MEANS_LORA = frozenset({"verl", "openrlhf", "unsloth"})
+
+# What a tool does when a setting is not given, where it differs from axolotl's default: LLaMA-Factory
+# (`disable_gradient_checkpointing: false`) and ms-swift (`gradient_checkpointing: true`) checkpoint
+# unless told not to, so a command line that never says so is not a run without checkpointing.
+TOOL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "llamafactory": {"gradient_checkpointing": True},
+    "swift": {"gradient_checkpointing": True},
+}
 
 
 def lookup(name: str, layers: tuple[str, ...]) -> str | None:

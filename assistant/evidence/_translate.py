@@ -17,7 +17,7 @@ from assistant.engine.facts import Fact
 from assistant.evidence._config_facts import (
     ATTENTION_FLAGS, KNOWN_KEYS, RENAMED, ConfigEntry, config_facts, number_of,
 )
-from assistant.evidence._config_names import KIND_LAYERS, KIND_MARKERS, RANK_MEANS_LORA, VALUES, lookup, value_entries
+from assistant.evidence._config_names import KIND_LAYERS, KIND_MARKERS, RANK_MEANS_LORA, TOOL_DEFAULTS, VALUES, lookup, value_entries
 from assistant.evidence._structured import fact_key
 
 __all__ = ["Setting", "translate", "settings_facts", "kind_of", "coerce_text", "would_map", "RL_RUN_KINDS"]
@@ -147,6 +147,8 @@ def _finish(out: dict[str, ConfigEntry], tool: str) -> None:
         del out["max_steps"]  # HF's -1: train for num_epochs
     if "fsdp" not in out:
         out.pop("fsdp_config", None)  # TrainingArguments prints its FSDP defaults even when FSDP is off
+    for key, value in TOOL_DEFAULTS.get(tool, {}).items():
+        out.setdefault(key, ConfigEntry(key, value, 0))
 
 
 def _positive_int(value: Any) -> int | None:

@@ -27,6 +27,10 @@ _SHELL = re.compile(
     r"^\s*(?:#.*|```\w*|[A-Za-z_]\w*=.*|export\s.*|unset\s.*|set\s+[-+].*|cd(?:\s.*)?|source\s.*|\.\s.*|echo\b.*|"
     r"mkdir\s.*|ulimit\s.*|conda\s+activate.*|(?:if|then|else|elif|fi|for|do|done|while|wait|case|esac)\b.*|"
     r"pip3?\s+install.*|[{}]|\w+\s*\(\)\s*\{?)\s*$")
+# Only the flags of a command, pasted without its program (`--finetuning_type lora \` on each line).
+_FLAG_LINE = re.compile(rb"^[ \t]*--[A-Za-z][\w.-]*(?:[ =][^\n]*)?$")
+_MIN_FLAG_LINES = 2
+BARE_PROGRAM = b"python train.py "  # stands for the program the paste left out; the keys tell the tool
 
 
 @register
@@ -36,6 +40,7 @@ class CommandLineReader(Reader):
     max_bytes = CONFIG_LIMIT
 
     def sniff(self, head: bytes, path: Path) -> bool:
+        head = with_program(head)
         if not launch_hint_found(head) or looks_like_metrics(head) or b"Traceback (most recent call" in head:
             return False
         text = head.decode("utf-8", "replace")
@@ -46,7 +51,8 @@ class CommandLineReader(Reader):
         return other <= MAX_OTHER_LINES and bool(parse_commands(text)[0])
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
-        text = read_text(path, self.max_bytes)
+        text = with_program(read_text(path, self.max_bytes).encode("utf-8", "surrogateescape")).decode(
+            "utf-8", "surrogateescape")
         if progress is not None:
             progress(len(text), len(text))
         reading = Reading(str(path), self.kind)
@@ -66,6 +72,17 @@ class CommandLineReader(Reader):
         reading.facts.extend(settings_facts(command.settings, command.tool, command.kind, path, reading.warnings,
                                             command.line))
         return reading
+
+
+def with_program(text: bytes) -> bytes:
+    """``text`` with a stand-in program before it when it is nothing but flag lines, else unchanged:
+    a paste of a command's flags is read as that command (its keys say which tool it is)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < _MIN_FLAG_LINES or not all(_FLAG_LINE.match(line) for line in lines):
+        return text
+    start = len(text) - len(text.lstrip())
+    start = text.rfind(b"\n", 0, start) + 1  # the first flag line keeps its number
+    return text[:start] + BARE_PROGRAM + text[start:].lstrip(b" \t")
 
 
 def _logical(text: str) -> list[str]:

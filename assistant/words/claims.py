@@ -53,7 +53,10 @@ _BETWEEN = re.compile(r"\b(?:between|within|in the range(?: of)?|ranges? (?:from
 MAX_VALUE_DISTANCE = 10  # words between a metric's name and a number said about it
 _ASSIGNED = re.compile(r"\b[a-z_][\w.]*\s*[=:]\s*$")
 # a number that belongs to another noun said just before it ("exits with code 0", "rank 0", "seed 42")
-_OTHER_NOUN = re.compile(r"\b(?:(?:exit|return|error|status)? ?code|exitcode|status|rank|seed|port|version|pid|device|cuda|gpu)\s*[:=#]?\s*$")
+# a number right after these names is theirs, not the metric's: "exit code 1", "rank 3", "llama 2" (a model's version)
+_OTHER_NOUN = re.compile(r"\b(?:(?:exit|return|error|status)? ?code|exitcode|status|rank|seed|port|version|pid|device|cuda|gpu|"
+                         r"llama|qwen|gemma|phi|gpt|glm|chatglm|baichuan|mistral|falcon|deepseek|yi|internlm|olmo|pythia|"
+                         r"bloom|opt|t5|vicuna|starcoder|codellama|stablelm|smollm|granite|minicpm|kimi|ernie)\s*[:=#-]?\s*$")
 _CONTRAST = re.compile(r"\b(?:but|while|whereas|however|although|though|compared|versus|vs\.?|than|unlike)\b|但|而|相比")
 _STEP_BEFORE = re.compile(r"\b(?:step|steps|iter|iteration|iterations|epoch|epochs|batch|round|rounds|update|updates|global_step)\s*#?:?\s*[~≈]?\s*$")
 _STEP_AFTER = re.compile(r"^\s*(?:个|次|轮|步)?\s*(?:(?:logged|consecutive|successive|straight|more|further|training|optimi[sz]er|global|gradient|eval(?:uation)?)\s+)?(?:步|轮|steps?|iterations?|iters?|its\b|epochs?|batches|rounds?|updates?|samples|examples|rows|tokens|generations|completions|prompts|questions|problems|items|tasks|images|gpus?|nodes?)\b")

@@ -28,7 +28,7 @@ _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "eight": 8
 _MODEL = re.compile(r"(?P<name>\b[a-z][\w./-]*?[-_ ])?(?:(?P<experts>\d+)x)?(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>b|m)(?![a-z\d])(?!\s?(?:ytes?|it|its)\b)")
 _MEMORY = re.compile(r"(?<![\w.])(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>gb|gib|g|mb|mib|tb)\b")
 _GPU_COUNT = re.compile(
-    r"\b(?P<n>\d+|one|two|three|four|six|eight|sixteen|single|dual|quad)\s?(?:x|×|\*)?\s?(?:[a-z]*\s)?(?:gpus?|cards|devices|npus|(?:nvidia\s)?(?:a100|h100|h200|h800|a800|v100|l40s?|a[2-6]000|rtx|t4|a10g?|a40|l4|\d{4})s?)\b"
+    r"\b(?P<n>\d+|one|two|three|four|six|eight|sixteen|single|dual|quad)(?!\d)\s?(?:x|×|\*)?\s?(?:(?<=\s)\d+(?:\.\d+)?\s?(?:gb|gib|g)\s)?(?:(?!(?:gb|gib|g|mb|mib|tb)\s)[a-z]*\s)?(?:gpus?|cards|devices|npus|(?:nvidia\s)?(?:a100|h100|h200|h800|a800|v100|l40s?|a[2-6]000|rtx|t4|a10g?|a40|l4|\d{4})s?)\b"
     r"|--(?:nproc_per_node|num_gpus|nnodes_gpus)[= ](?P<flag>\d+)|\bnproc_per_node[= ](?P<flag2>\d+)")
 _SEQ = re.compile(
     r"(?:seq(?:uence)?[ _]?len(?:gth)?|max[ _](?:seq[ _])?length|cutoff[ _]len|context(?: length| window| size)?|max_tokens|block[ _]size|model_max_length)"
@@ -45,6 +45,12 @@ _WEIGHT_DECAY = re.compile(r"\b(?:weight[ _]decay|\bwd)\s*(?:was |is |of |set to
 _COMPLETION_CAP = re.compile(r"\b(?:max_completion_length|max_response_length|max_new_tokens|response_length cap|completion length cap)\s*(?:was |is |of |set to |=|:)*\s*(?P<n>\d+)\b")
 _BETA = re.compile(r"\b(?:beta|kl[ _](?:coef\w*|penalty|weight)|init_kl_coef|kl_loss_coef)\s*(?:was |is |of |left at |set to |=|:)*\s*(?P<v>\d+(?:\.\d+)?(?:e-?\d+)?)")
 _BINARY = re.compile(r"\b(?:binary|0/1|0 or 1|pass/fail|correct/incorrect|right or wrong)\b")
+# Clause breaks, and what a clause about a setup that works (and not one that fails) says.
+_CLAUSE = re.compile(r"[.;!?\n]+\s|,?\s+(?:but|while|whereas|however|though|yet)\s+|[，。；]")
+_WORKS = re.compile(r"\b(?:works?|worked|working|(?:trains?|trained|runs?|ran|goes|went) (?:fine|well|ok|okay|normally|"
+                    r"without (?:any )?(?:problems?|issues?|errors?))|no (?:problems?|issues?)|succe\w+|fits? fine)\b|正常|没问题")
+_FAILS = re.compile(r"\b(?:oom\w*|out of (?:gpu |cuda )?memory|fail\w*|errors?|crash\w*|won'?t|can'?t|cannot|doesn'?t|"
+                    r"don'?t|didn'?t|not|nan|never|unable|hangs?|stuck|killed)\b|报错|失败|不行|爆")
 _HOST = re.compile(r"^\s*(?:of\s+)?(?:system |host |cpu |ddr\d? )?(?:ram|memory on the host|system memory|cpu memory)\b")
 
 
@@ -157,5 +163,16 @@ def _settings(text: str) -> list[Fact]:
 def facts_from_quantities(question: str) -> list[Fact]:
     """Model size and name, GPU kind, memory and count, sequence length, quantisation, adapter, batch,
     gradient accumulation, GRPO group size and KL weight, a binary reward."""
-    text = question.lower()
-    return _model(text) + _gpu(text) + _settings(text)
+    whole = question.lower()
+    text = _failing_setup(whole)
+    # the model is usually the same in both ("the int4 72B trains, the 16-bit one does not")
+    return (_model(text) or _model(whole)) + _gpu(text) + _settings(text)
+
+
+def _failing_setup(text: str) -> str:
+    """The text without clauses that describe a setup that works ("the int4 version trains fine on 4
+    cards, but the 16-bit one runs out of memory"): the numbers wanted are the failing run's.
+    Unchanged when every clause says it works (then there is nothing else to read)."""
+    clauses = _CLAUSE.split(text)
+    kept = [c for c in clauses if not (_WORKS.search(c) and not _FAILS.search(c))]
+    return " . ".join(kept) if kept and len(kept) < len(clauses) else text

@@ -254,6 +254,23 @@ def test_flag_lines_pasted_without_backslashes_continue_the_command(tmp_path: Pa
     assert "config.num_epochs" not in names(r)
 
 
+def test_only_the_flags_pasted_are_read_as_the_command(tmp_path: Path) -> None:
+    """A paste of a command's flags without its program is that command; the keys tell the tool,
+    and the tool's own defaults come with it (LLaMA-Factory checkpoints unless told not to)."""
+    r = read(tmp_path, "\n    --stage dpo \\\n    --finetuning_type lora \\\n    --per_device_train_batch_size 1 \\\n"
+                       "    --gradient_accumulation_steps 1 \\\n", "args.txt")
+    assert fact(r, "config.tool") == "llamafactory" and fact(r, "run.kind") == "dpo"
+    assert fact(r, "config.micro_batch_size") == 1 and fact(r, "config.adapter") == "lora"
+    assert fact(r, "config.gradient_checkpointing") is True
+    assert next(f.source for f in r.facts if f.name == "config.micro_batch_size") == "args.txt:4"
+    off = read(tmp_path, "--finetuning_type lora\n--disable_gradient_checkpointing\n", "args.txt")
+    assert fact(off, "config.gradient_checkpointing") is False
+    hf = read(tmp_path, "--learning_rate 2e-5\n--per_device_train_batch_size 4\n", "args.txt")
+    assert "config.gradient_checkpointing" not in names(hf)  # the Trainer's default is off
+    (tmp_path / "one.txt").write_text("--learning_rate 2e-5\n")  # one flag line is too little to call a command
+    assert [r.kind for r in read_attachment(tmp_path / "one.txt")] != ["axolotl_config"]
+
+
 def test_unbalanced_quotes_give_a_partial_reading(tmp_path: Path) -> None:
     r = read(tmp_path, "python train.py --learning_rate 3e-5 --run_name 'oops\n", "run.sh")
     assert fact(r, "config.learning_rate") == 3e-5

@@ -23,6 +23,12 @@ def values(text: str) -> dict[str, object]:
     ("I have 64GB RAM and a 3090 with 24GB VRAM, mistral 7b lora", {"user.gpu_memory_gib": 24.0, "user.adapter": "lora"}),
     ("mixtral 8x7b qlora on 2x a6000", {"user.model_params": 56e9, "user.gpu_count": 2, "user.gpu_memory_gib": 47.5}),
     ("deepspeed zero3 with 8x a100 80gb, 16k context", {"user.gpu_count": 8, "user.gpu_memory_gib": 80.0, "user.sequence_len": 16384}),
+    ("lora on two 24 GB GPUs", {"user.gpu_count": 2, "user.gpu_memory_gib": 24.0}),
+    # the numbers of the setup that fails, not of the one said to work
+    ("the int4-quantized 72B trains fine on 4 cards, but the 16-bit one runs out of memory on 8x A800 80GB",
+     {"user.gpu_count": 8, "user.quant_bits": None, "user.model_params": 72e9}),
+    ("Llama 7B works fine, but 13B OOMs on my 4090", {"user.model_params": 13e9, "user.gpu_name": "RTX 4090"}),
+    ("it works on an A100 80GB", {"user.gpu_memory_gib": 80.0}),  # nothing else said: the words still count
 ])
 def test_numbers_from_words(text: str, expect: dict[str, object]) -> None:
     got = values(text)
@@ -32,6 +38,21 @@ def test_numbers_from_words(text: str, expect: dict[str, object]) -> None:
 
 def test_host_ram_is_not_gpu_memory() -> None:
     assert "user.gpu_memory_gib" not in values("the box has 128GB RAM and training gets killed")
+
+
+def test_a_memory_size_is_not_a_gpu_count() -> None:
+    assert "user.gpu_count" not in values("LoRA on a 13B model loaded in 8bit on a 20GB GPU")
+
+
+def test_several_gpus_each_holding_every_weight_point_at_sharding() -> None:
+    """A 34B LoRA on 8 x 80 GB without ZeRO-3: one bf16 copy per GPU does not fit, split 8 ways it does."""
+    report = consult("LoRA DPO of a 34B model on 8x A100 80GB runs out of CUDA memory even with batch size 1")
+    facts = {f["name"]: f["value"] for f in report.facts}
+    assert facts["estimate.fits"] is False and facts["estimate.sharded_peak_gib"] < 80
+    offload = next(d for d in report.diagnoses if d.id == "needs_offload")
+    assert "ZeRO-3" in " ".join(e.text for e in offload.evidence)
+    single = consult("LoRA DPO of a 34B model on one A100 80GB runs out of CUDA memory even with batch size 1")
+    assert "estimate.sharded_peak_gib" not in {f["name"] for f in single.facts}  # nothing to shard across
 
 
 def test_an_oom_question_without_a_config_gets_the_estimate_and_the_next_rung() -> None:

@@ -377,3 +377,24 @@ def test_not_using_clipping_is_clipping_off() -> None:
 def test_trouble_after_raising_the_lr_points_at_the_lr() -> None:
     assert "user.lr_raised" in phrases("loss becomes nan when i increase the learning rate to 1e-4")
     assert consult("Loss becomes nan when I increase the learning rate to 1e-4 for full fine-tuning.").diagnoses[0].id == "lr_too_high"
+
+
+@pytest.mark.parametrize("text", [
+    "Test results improve for the first 1-2 epochs and then steadily get worse, while the training loss keeps going down",
+    "validation loss goes up after epoch 2",
+    "the held-out accuracy starts to drop after the second epoch",
+])
+def test_a_held_out_measure_getting_worse(text: str) -> None:
+    assert "user.eval_rising" in phrases(text.lower())
+
+
+def test_a_model_version_is_not_a_value_of_the_metric() -> None:
+    """"loss always 0 when I fine-tune llama 2": a stuck zero, not a loss rising from 0 to 2."""
+    found = claim_names("Why is the train loss always 0 when I fine-tune Llama 2 with LLaMA-Factory?")
+    assert found["symptom.stuck_zero"]["all"] is True
+    assert "symptom.trend" not in found
+
+
+def test_a_zero_loss_in_fp16_points_at_precision_first() -> None:
+    report = consult("The train loss is always 0 when I fine-tune Llama 2 with LLaMA-Factory. I'm training with fp16.")
+    assert report.diagnoses[0].id == "mixed_precision_instability"
