@@ -23,7 +23,8 @@ from assistant.evidence.series import Reading
 __all__ = ["HfArgsReader", "dump_settings"]
 
 MAX_OTHER_LINES = 3  # "my args:" and a code fence around a pasted dump
-_IGNORABLE = re.compile(r"^\s*(?:#.*|```\w*|print\(.*\)|)\s*$")
+# matched against the stripped line: `^\s*(...)\s*$` backtracks quadratically on a long run of spaces
+_IGNORABLE = re.compile(r"(?:#.*|```\w*|print\(.*\))?")
 _PEFT_CALLS = ("LoraConfig", "get_peft_model")
 
 
@@ -43,7 +44,7 @@ class HfArgsReader(Reader):
         if len(head) < HEAD_BYTES and parse_python(text) is not None:
             return True  # a whole Python file holding a config call
         inside = {n for d in dumps for n in range(d.line, d.end_line + 1)}
-        other = sum(1 for n, line in enumerate(text.splitlines(), 1) if n not in inside and not _IGNORABLE.match(line))
+        other = sum(1 for n, line in enumerate(text.splitlines(), 1) if n not in inside and not _IGNORABLE.fullmatch(line.strip()))
         return other <= MAX_OTHER_LINES
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
