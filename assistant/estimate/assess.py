@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from assistant.errors import InputError
-from assistant.estimate.ladder import LadderResult, climb
+from assistant.estimate.ladder import RUNGS, LadderResult, climb
 from assistant.estimate.memory import GIB, Estimate, estimate_memory
-from assistant.estimate.model import resolve_model
-from assistant.estimate.setup import setup_from_config
+from assistant.estimate.model import ModelDims, resolve_model
+from assistant.estimate.setup import TrainSetup, setup_from_config
 
 __all__ = ["Assessment", "assess", "config_from_file", "config_from_facts", "TIGHT"]
 
@@ -25,6 +25,7 @@ class Assessment:
     memory_source: str
     ladder: LadderResult | None
     sharded_peak_bytes: float | None = None  # the peak with the weights split across the GPUs (ZeRO-3), when not already
+    sharded_with: tuple[str, ...] = ()  # the cheap rungs (batch, gradient_checkpointing) that sharded peak also needs
 
     @property
     def tight(self) -> bool:
@@ -54,10 +55,25 @@ def assess(config: Mapping[str, Any], *, gpus: int = 1, memory_gib: float | None
     elif memory_gib is not None and est.peak_bytes > TIGHT * memory_gib * GIB:
         # inside the estimate's own error: the rung that would leave that margin free
         ladder = climb(dims, setup, gpus, TIGHT * memory_gib * GIB)
-    sharded = None
+    sharded, sharded_with = None, ()
     if ladder is not None and gpus > 1 and setup.zero_stage < 3 and setup.fsdp != "full_shard":
-        sharded = estimate_memory(dims, replace(setup, zero_stage=3), gpus).peak_bytes
-    return Assessment(est, memory_gib, memory_source, ladder, sharded)
+        sharded, sharded_with = _sharded_peak(dims, replace(setup, zero_stage=3), gpus, memory_gib)
+    return Assessment(est, memory_gib, memory_source, ladder, sharded, sharded_with)
+
+
+def _sharded_peak(dims: ModelDims, setup: TrainSetup, gpus: int, memory_gib: float | None) -> tuple[float, tuple[str, ...]]:
+    """The peak with the weights split over the GPUs (ZeRO-3); when that alone does not fit, with the
+    ladder's cheap rungs (micro-batch, gradient checkpointing: no loss of precision) on top - sharding
+    that fits with them is still a smaller change than quantising the weights."""
+    peak = estimate_memory(dims, setup, gpus).peak_bytes
+    if memory_gib is None or peak <= memory_gib * GIB:
+        return peak, ()
+    applied = []
+    for rung in RUNGS[:2]:
+        if rung.applies(setup):
+            setup = rung.apply(setup)
+            applied.append(rung.name)
+    return estimate_memory(dims, setup, gpus).peak_bytes, tuple(applied)
 
 
 def config_from_file(path: Path) -> dict[str, Any]:

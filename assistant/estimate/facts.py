@@ -36,6 +36,8 @@ def estimate_facts(a: Assessment) -> list[Fact]:
         facts.append(Fact("estimate.next_rung", a.ladder.rung.name if a.ladder.rung else "none", SOURCE))
     if a.sharded_peak_bytes is not None:  # several GPUs, each holding every weight: what ZeRO-3 would leave
         facts.append(Fact("estimate.sharded_peak_gib", round(a.sharded_peak_bytes / GIB, 2), SOURCE))
+        if a.sharded_with:
+            facts.append(Fact("estimate.sharded_with", " and ".join(n.replace("_", " ") for n in a.sharded_with), SOURCE))
     return facts
 
 
@@ -58,7 +60,7 @@ def estimate_from_facts(facts: Iterable[Fact]) -> list[Fact]:
     params = first("user.model_params")
     if not isinstance(memory, (int, float)) or not (config or params):
         return []
-    config = {**_from_words(first, has_config=bool(config)), **config}
+    config = {**_from_words(first, has_config=_says_its_defaults(config)), **config}
     gpus = first("user.gpu_count") or first("probe.gpu.count") or first("config.world_size") or 1
     source = next((f.source for f in facts if f.name == "user.gpu_memory_gib"), "free GPU memory (probe)")
     try:
@@ -67,6 +69,16 @@ def estimate_from_facts(facts: Iterable[Fact]) -> list[Fact]:
                                      params=params if isinstance(params, (int, float)) else None))
     except (UnknownModel, ValueError, TypeError, ZeroDivisionError):
         return []
+
+
+def _says_its_defaults(config: dict[str, Any]) -> bool:
+    """Whether the attached config's silence means its own defaults: an axolotl config without bf16/fp16
+    trains in fp32 at 512 tokens, but a few launcher flags of another trainer (LLaMA-Factory, swift,
+    a transformers script) say nothing of the dtype, which those load in 16-bit (torch_dtype auto, or
+    the best the GPU supports) - there the words' assumptions fill the gaps as with no config."""
+    if not config:
+        return False
+    return config.get("tool") in (None, "axolotl") or any(k in config for k in ("precision", "bf16", "fp16"))
 
 
 def _from_words(first: Callable[[str], Any], has_config: bool) -> dict[str, Any]:
@@ -84,6 +96,20 @@ def _from_words(first: Callable[[str], Any], has_config: bool) -> dict[str, Any]
     for key, name in (("sequence_len", "user.sequence_len"), ("micro_batch_size", "user.batch_size")):
         if first(name):
             out[key] = first(name)
+    # the sharding the user names: "ZeRO-3" splits the weights over the GPUs (what is offloaded, words rarely
+    # say for sure: "tried cpu offload" may be another config, so offload stays a config's word)
+    if first("user.llamafactory"):
+        out["tool"] = "llamafactory"  # its defaults: gradient checkpointing on unless disabled
+    if first("user.zero3"):
+        out["deepspeed.zero_stage"] = 3
+    elif first("user.deepspeed") and not has_config:
+        # DeepSpeed without a stage said: at least ZeRO-1's accounting (fp32 master weights and Adam
+        # moments beside the 16-bit weights, the optimizer state split over the GPUs)
+        out["deepspeed.zero_stage"] = 1
+    if first("user.gradient_checkpointing_off"):
+        out["gradient_checkpointing"] = False
+    elif first("user.gradient_checkpointing_on"):
+        out["gradient_checkpointing"] = True
     if not has_config:
         # Without a config, assume what most scripts run: bf16 weights (a config without bf16/fp16
         # does mean fp32) and 2048-token samples (LLaMA-Factory's cutoff_len, common chat lengths).

@@ -153,11 +153,22 @@ def read_claims(question: str) -> list[Claim]:
         for i, (start, end, name) in enumerate(mentions):
             prev_end = mentions[i - 1][1] if i else 0
             before = " ".join(sentence[prev_end:start].split()[-_PRE_WORDS:])
-            claim = _claim(name, sentence[start:end], before, spans[i], vocab) or (
-                _claim(name, sentence[start:end], "", leading, vocab) if leading.strip() else None)
+            claim = _claim(name, sentence[start:end], before, spans[i], vocab) or _leading_claim(
+                name, sentence[start:end], leading, vocab)
             if claim is not None:
                 claims.append(claim)
     return claims
+
+
+def _leading_claim(name: str, mention: str, leading: str, vocab: _Vocabulary) -> Claim | None:
+    """The words ahead of the sentence's metrics, when they say what happened ("nan from the first step,
+    both loss and grad_norm"). Numbers alone there are the setup's ("on 8 RTX 4090s, the loss curve looks
+    abnormal": a GPU count and model), not values of the metric."""
+    if not leading.strip():
+        return None
+    claim = _claim(name, mention, "", leading, vocab)
+    # "all", "first" alone ("全参 SFT", "the first run") tell no movement of the metric
+    return claim if claim is not None and claim.shapes - {"all_words", "initial"} else None
 
 
 _CLAUSE = re.compile(r".*(?:\bbut\b|\bhowever\b|\bthough\b|\bwhile\b|\bwhereas\b|\band\b|\bthen\b|,)")

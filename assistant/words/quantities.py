@@ -42,9 +42,15 @@ _GA = re.compile(r"(?:gradient[ _]accumulation(?:[ _]steps?)?|grad[ _]accum\w*|\
 _GENERATIONS = re.compile(r"(?:num_generations|n_samples_per_prompt|rollout\.n|group[ _]size|generations per prompt|completions per prompt)\s*(?:of|=|:|is|to|set to)?\s*(?P<n>\d+)\b|\b(?P<m>\d+)\s*(?:generations|completions|rollouts|samples) per (?:prompt|question|group)")
 _WEIGHT_DECAY = re.compile(r"\b(?:weight[ _]decay|\bwd)\s*(?:was |is |of |set to |=|:)*\s*(?P<v>\d*\.\d+|\d+(?:\.\d+)?(?:e-?\d+)?)(?![\d.])")
 # the generation cap an RL run samples completions up to ("max_completion_length 128", "max_response_length=1024")
-_COMPLETION_CAP = re.compile(r"\b(?:max_completion_length|max_response_length|max_new_tokens|response_length cap|completion length cap)\s*(?:was |is |of |set to |=|:)*\s*(?P<n>\d+)\b")
+# "max_new_tokens around 3-4k": a range is read as its upper end, a k as thousands
+_COMPLETION_CAP = re.compile(r"\b(?:max_completion_length|max_response_length|max_new_tokens|response_length cap|completion length cap)"
+                             r"\s*(?:was |is |of |set to |around |about |roughly |only |=|:|~)*\s*"
+                             r"(?:\d{1,9}(?:\.\d{1,6})?k?\s?(?:-|–|~|to)\s?)?(?P<n>\d{1,9}(?:\.\d{1,6})?)(?P<k>k)?\b")
+# (digits bounded: a run of thousands of them is no cap, and unbounded ones backtracked quadratically)
 _BETA = re.compile(r"\b(?:beta|kl[ _](?:coef\w*|penalty|weight)|init_kl_coef|kl_loss_coef)\s*(?:was |is |of |left at |set to |=|:)*\s*(?P<v>\d+(?:\.\d+)?(?:e-?\d+)?)")
 _BINARY = re.compile(r"\b(?:binary|0/1|0 or 1|pass/fail|correct/incorrect|right or wrong)\b")
+# No size, count or length has 13 digits; runs that long would make the number patterns backtrack quadratically.
+_LONG_NUMBER = re.compile(r"\d{13,}")
 # Clause breaks, and what a clause about a setup that works (and not one that fails) says.
 _CLAUSE = re.compile(r"[.;!?\n]+\s|,?\s+(?:but|while|whereas|however|though|yet)\s+|[，。；]")
 _WORKS = re.compile(r"\b(?:works?|worked|working|(?:trains?|trained|runs?|ran|goes|went) (?:fine|well|ok|okay|normally|"
@@ -144,8 +150,9 @@ def _settings(text: str) -> list[Fact]:
     if wd is not None and float(wd.group("v")) <= 10:
         facts.append(Fact("user.weight_decay", float(wd.group("v")), SOURCE))
     cap = _COMPLETION_CAP.search(text)
-    if cap is not None and 1 <= int(cap.group("n")) <= 1_000_000:
-        facts.append(Fact("user.max_completion_length", int(cap.group("n")), SOURCE))
+    cap_tokens = int(float(cap.group("n")) * (1000 if cap.group("k") else 1)) if cap is not None else 0
+    if 1 <= cap_tokens <= 1_000_000:
+        facts.append(Fact("user.max_completion_length", cap_tokens, SOURCE))
     beta = _BETA.search(text)
     if beta is not None:
         facts.append(Fact("user.kl_beta", float(beta.group("v")), SOURCE))
@@ -163,10 +170,14 @@ def _settings(text: str) -> list[Fact]:
 def facts_from_quantities(question: str) -> list[Fact]:
     """Model size and name, GPU kind, memory and count, sequence length, quantisation, adapter, batch,
     gradient accumulation, GRPO group size and KL weight, a binary reward."""
-    whole = question.lower()
+    whole = _LONG_NUMBER.sub("#", question.lower())
     text = _failing_setup(whole)
     # the model is usually the same in both ("the int4 72B trains, the 16-bit one does not")
-    return (_model(text) or _model(whole)) + _gpu(text) + _settings(text)
+    settings = _settings(text)
+    if text != whole and not any(f.name == "user.max_completion_length" for f in settings):
+        # ... and so is the generation cap ("a recipe that worked for X, kept its max_new_tokens, on Y")
+        settings += [f for f in _settings(whole) if f.name == "user.max_completion_length"]
+    return (_model(text) or _model(whole)) + _gpu(text) + settings
 
 
 def _failing_setup(text: str) -> str:

@@ -76,3 +76,22 @@ def test_the_completion_cap_said_in_words() -> None:
     assert got.get("user.max_completion_length") == 128
     got = {f.name: f.value for f in facts_from_quantities("verl with max_response_length=1024")}
     assert got.get("user.max_completion_length") == 1024
+
+
+def test_the_completion_cap_said_as_a_rough_range() -> None:
+    """"max_new_tokens around 3-4K" is a cap of 4000 tokens (the range's upper end, k as thousands)."""
+    from assistant.words.quantities import facts_from_quantities
+    got = {f.name: f.value for f in facts_from_quantities("keeping the recipe's max_new_tokens around 3-4k")}
+    assert got.get("user.max_completion_length") == 4000
+    got = {f.name: f.value for f in facts_from_quantities("max_new_tokens of 8k")}
+    assert got.get("user.max_completion_length") == 8000
+    got = {f.name: f.value for f in facts_from_quantities("ppo.gen.max_new_tokens=4096, group_size=8")}
+    assert got.get("user.max_completion_length") == 4096
+
+
+def test_the_completion_cap_kept_from_a_setup_that_worked() -> None:
+    """A cap said in a clause about the recipe that worked elsewhere is still the failing run's cap."""
+    from assistant.words.quantities import facts_from_quantities
+    got = {f.name: f.value for f in facts_from_quantities(
+        "I moved a recipe that worked for one model to another, keeping max_new_tokens 4096. Accuracy is 0.")}
+    assert got.get("user.max_completion_length") == 4096

@@ -359,3 +359,56 @@ def test_a_share_of_steps_is_not_a_value() -> None:
     """"reward_std is 0 on 90% of steps": 90% says how often, the value is 0."""
     out = claimed("reward_std is 0 on 90% of steps")
     assert [n for n, _ in out] == ["symptom.stuck_zero"] and out[0][1]["metric"] == "reward_std"
+
+
+# --- rollout engine state, LoRA-only failures, truncation signals -----------------------------------
+
+@pytest.mark.parametrize("text, fact", [
+    ("GRPO with colocated vLLM and sleep_level 2", "user.vllm_sleep_mode"),
+    ("with LoRA the output degenerates, without LoRA it trains normally", "user.only_with_lora"),
+    ("the full-parameter run learns fine, but the lora one collapses", "user.only_with_lora"),
+    ("it only happens with lora", "user.only_with_lora"),
+    ("verl GRPO on gsm8k", "user.rollout_framework"),
+    ("I switched the recipe to Qwen3 (thinking model)", "user.reasoning_model"),
+    ("the importance ratio is completely off from 1", "user.is_ratio_odd"),
+    ("prime-rl on hendrycks-math", "user.grpo"),
+])
+def test_rollout_and_truncation_words(text: str, fact: str) -> None:
+    assert fact in names(text)
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("the trainer uses the logprobs returned by vLLM as the old policy", "user.stale_weights"),
+    ("no logprob recompute", "user.no_log_column"),
+    ("LoRA training with lr 1e-5", "user.only_with_lora"),
+    ("a non-thinking model", "user.reasoning_model"),
+])
+def test_rollout_words_that_must_not_fire(text: str, fact: str) -> None:
+    assert fact not in names(text)
+
+
+def test_a_no_eos_ratio_is_the_clipped_ratio() -> None:
+    out = claimed("I also see no_eos_ratios close to 0.6 at the start")
+    assert any(n == "symptom.out_of_range" and v["metric"] == "completions/clipped_ratio" for n, v in out)
+
+
+def test_a_reward_that_falls_instead_of_rising_is_falling() -> None:
+    out = claimed("the training reward goes down first and then converges at a lower level instead of rising", "ppo")
+    assert [v["direction"] for n, v in out if n == "symptom.trend"] == ["falling"]
+
+
+@pytest.mark.parametrize("question, want", [
+    ("ms-swift GRPO with vLLM and sleep_level 2: the completions turn into gibberish during training.", "vllm_wrong_model"),
+    ("verl GRPO: with LoRA the model's output degenerates into '!!!!', without LoRA it trains normally.", "vllm_wrong_model"),
+    ("GRPO on a thinking model with max_new_tokens 4096: evaluation accuracy is near 0%.", "completions_truncated"),
+    ("GRPO run: the no_eos ratio is about 0.6 and the reward does not increase.", "completions_truncated"),
+    ("prime-rl: at a lower sampling temperature the importance ratio is far from 1 from the first step.",
+     "is_ratio_divergence"),
+])
+def test_rollout_engine_and_truncation_questions_lead_with_the_cause(question: str, want: str) -> None:
+    assert first(question)[:1] == [want]
+
+
+def test_a_collapse_into_nan_does_not_lead_with_the_rl_rate() -> None:
+    got = first("verl GRPO: at some step the outputs all become '!' and the KL turns NaN, training collapses.")
+    assert got[:1] != ["lr_too_high"]
