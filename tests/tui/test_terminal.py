@@ -82,7 +82,7 @@ def test_a_short_consultation_in_a_real_terminal(terminal: Terminal) -> None:
     terminal.type(f"/attach {EXAMPLES / 'lora-nan' / 'train.log'}")
     # the finished turn (the title counts the file), read from its top: the line the user typed and what was read
     # (the title is set a frame before the scroll: wait for the screen that shows both)
-    terminal.wait_for("1 file ·", "Gradient explosion", "first NaN", "Read train.log as stdout_log")
+    screen = terminal.wait_for("1 file ·", "Gradient explosion", "first NaN", "Read train.log as stdout_log")
     assert "✖213" in screen  # the chart marks the NaN at its step
 
     terminal.type("1")  # answers the pending question by its number
