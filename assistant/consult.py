@@ -210,7 +210,9 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
     symptoms = sorted({f.name for f in facts if trouble.shown(f)})
     if symptoms:
         _advice_below_causes(diagnoses)
-    if any(f.name == "user.healthy_check" for f in facts) and not any(vocab.shows_failure(f.name) for f in facts):
+    healthy_check = any(f.name == "user.healthy_check" for f in facts) and not any(
+        vocab.shows_failure(f.name) for f in facts)
+    if healthy_check:
         _words_only_as_checks(diagnoses)
     if leads and diagnoses:
         for d in diagnoses:   # reached only through the looser reading: something to check, not a finding
@@ -219,6 +221,12 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
                         "reading of your words - answer the questions or attach a log to confirm or rule them out")
     diagnoses.sort(key=lambda d: (-round(d.certainty, 3), SEVERITY_ORDER.get(d.severity, 3), d.id))
     ruled_out = [concl.id for concl in eng.conclusions() if concl.cf <= -THRESHOLD]
+    # A problem was named ("what does X mean?" is answered from the docs), and either no evidence was
+    # attached or the rules found something in it: rules that read a log and found nothing have answered
+    # (a healthy run), and the question's words do not overrule them.
+    if symptoms and len(diagnoses) < GUIDE_LEADS_UP_TO and not healthy_check and (diagnoses or not inputs):
+        weighed = {concl.id for concl in eng.conclusions()}  # ids a rule spoke to, for or against: theirs to rank
+        diagnoses += _guide_leads(c.question, diagnoses, weighed, catalog, warnings)
     questions = rank_questions(eng, rb, vocab, facts)
     report = Report(
         question=c.question,
@@ -233,6 +241,39 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
     report.answer = templated_answer(report)
     _ground(report)
     return report, eng
+
+
+GUIDE_LEADS_UP_TO = 3   # findings a report is filled up to from the guide's text (assistant/retrieval/leads.py)
+GUIDE_LEAD_CF = 0.2     # their certainty: under every rule's finding
+
+
+def _guide_leads(question: str, diagnoses: list[Diagnosis], weighed: set[str], catalog: Catalog,
+                 warnings: list[str]) -> list[Diagnosis]:
+    """The report filled up to GUIDE_LEADS_UP_TO findings with the catalog ids of the guide sections
+    closest to the question, below the rules' findings and as info: leads to check, never alarms."""
+    from assistant.retrieval.leads import guide_leads
+
+    try:
+        leads = guide_leads(question, {d.id for d in diagnoses} | weighed, GUIDE_LEADS_UP_TO - len(diagnoses))
+    except Exception as e:  # noqa: BLE001 - a broken index costs the leads, never the consultation
+        warnings.append(f"the guide could not be searched for leads: {e}")
+        return []
+    floor = min((d.certainty for d in diagnoses), default=GUIDE_LEAD_CF + 0.01)
+    out = []
+    for i, lead in enumerate(leads):
+        out.append(Diagnosis(
+            id=lead.id, title=catalog.title(lead.id),
+            certainty=round(max(0.0, min(GUIDE_LEAD_CF, floor - 0.01) - 0.01 * i), 3), severity="info",
+            evidence=[Evidence(fact="lead.guide", source="question",
+                               text=f"your description reads closest to the guide's section \"{lead.section}\" "
+                                    f"(match {lead.rank} of the search); no rule reached this from the evidence")],
+            citations=_citations([lead.anchor]),
+            trace=[f"guide search: the question matched {lead.anchor} (rank {lead.rank}), which "
+                   f"knowledge/catalog-map.yaml files under {lead.id}; a lead, not a rule's conclusion"]))
+    if out:
+        warnings.append(f"the last {len(out)} finding(s) are leads from the guide's text, not from a rule: "
+                        "check them, answer the questions, or attach a log to confirm or rule them out")
+    return out
 
 
 class _Trouble:
