@@ -77,8 +77,13 @@ class CommandLineReader(Reader):
 def with_program(text: bytes) -> bytes:
     """``text`` with a stand-in program before it when it is nothing but flag lines, else unchanged:
     a paste of a command's flags is read as that command (its keys say which tool it is)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < _MIN_FLAG_LINES or not all(_FLAG_LINE.match(line) for line in lines):
+    flags = 0
+    for line in text.splitlines():   # stops at the first line that is not a flag (almost every file's first)
+        if line.strip():
+            if not _FLAG_LINE.match(line):
+                return text
+            flags += 1
+    if flags < _MIN_FLAG_LINES:
         return text
     start = len(text) - len(text.lstrip())
     start = text.rfind(b"\n", 0, start) + 1  # the first flag line keeps its number

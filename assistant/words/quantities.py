@@ -149,10 +149,6 @@ def _settings(text: str) -> list[Fact]:
     wd = _WEIGHT_DECAY.search(text)
     if wd is not None and float(wd.group("v")) <= 10:
         facts.append(Fact("user.weight_decay", float(wd.group("v")), SOURCE))
-    cap = _COMPLETION_CAP.search(text)
-    cap_tokens = int(float(cap.group("n")) * (1000 if cap.group("k") else 1)) if cap is not None else 0
-    if 1 <= cap_tokens <= 1_000_000:
-        facts.append(Fact("user.max_completion_length", cap_tokens, SOURCE))
     beta = _BETA.search(text)
     if beta is not None:
         facts.append(Fact("user.kl_beta", float(beta.group("v")), SOURCE))
@@ -172,12 +168,16 @@ def facts_from_quantities(question: str) -> list[Fact]:
     gradient accumulation, GRPO group size and KL weight, a binary reward."""
     whole = _LONG_NUMBER.sub("#", question.lower())
     text = _failing_setup(whole)
-    # the model is usually the same in both ("the int4 72B trains, the 16-bit one does not")
-    settings = _settings(text)
-    if text != whole and not any(f.name == "user.max_completion_length" for f in settings):
-        # ... and so is the generation cap ("a recipe that worked for X, kept its max_new_tokens, on Y")
-        settings += [f for f in _settings(whole) if f.name == "user.max_completion_length"]
-    return (_model(text) or _model(whole)) + _gpu(text) + settings
+    # the model and the generation cap are usually the same in both ("the int4 72B trains, the 16-bit one
+    # does not"; "a recipe that worked for X, kept its max_new_tokens, on Y")
+    return (_model(text) or _model(whole)) + _gpu(text) + _settings(text) + (_cap(text) or _cap(whole))
+
+
+def _cap(text: str) -> list[Fact]:
+    """The generation cap ("max_new_tokens around 3-4k": a range read as its upper end, k as thousands)."""
+    cap = _COMPLETION_CAP.search(text)
+    tokens = int(float(cap.group("n")) * (1000 if cap.group("k") else 1)) if cap is not None else 0
+    return [Fact("user.max_completion_length", tokens, SOURCE)] if 1 <= tokens <= 1_000_000 else []
 
 
 def _failing_setup(text: str) -> str:
