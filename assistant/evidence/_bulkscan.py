@@ -5,14 +5,15 @@ record that is ~15 µs per logged step, a quarter of a second per 8 MB of a
 training log. Here the structure of the whole buffer is found with numpy in a
 handful of vectorised passes, and Python objects are made only for the values:
 
-* record starts (`{` then a quote), their closing `}`, the line breaks and the
-  tqdm bars' `| ` are located once each (`flatnonzero` over the buffer);
+* record starts (`{` then a quote) and their closing `}` are located once each
+  (`flatnonzero` over the buffer); one mask then splits the buffer into the record
+  bodies and the text between them, where the line breaks and the tqdm bars' `| `
+  are found (bodies hold neither);
 * the line of a record and the last bar before it are `searchsorted` lookups; a
   bar's `N/M` is read from a fixed window of bytes as digits, for every record at once;
-* all record bodies are cut out with one mask, quotes dropped, and split into
-  fields by one `bytes.split`; records of one layout are grouped by a cheap
-  signature (field count, first bytes) and their columns gathered with
-  `itemgetter`; each group's keys are checked to be the layout's keys on every row;
+* the bodies, quotes dropped, are cut into fields at their `: ` and `, `; a layout is
+  the skeleton of a record (its text less its values), compared a run of records at
+  a time, and its numeric columns are read by `_bulknumbers`;
 * only the text between records that is more than progress bars is materialised,
   for the signature and exception scan shared with the per-record path.
 
@@ -24,7 +25,7 @@ numpy is imported here only: small logs never reach this module.
 """
 from __future__ import annotations
 
-from itertools import compress, repeat
+from functools import cache
 from typing import Any
 
 from assistant.blas import one_blas_thread
@@ -67,20 +68,24 @@ def _first(hit: Any, lo: int = 0) -> Any:
     return np.where(hit[np.arange(len(hit)), k], k + lo, hit.shape[1] + lo)
 
 
-def _bars(a: Any, buf: bytes, gap_lo: Any, gap_hi: Any) -> tuple[Any, Any] | None:
-    """(N, M) of the last iteration bar in each gap [gap_lo, gap_hi), -1 where there is none (None
-    when a counter does not fit in int64):
+def _bars(a: Any, buf: bytes, gaps: "_Gaps") -> tuple[Any, Any] | None:
+    """(N, M) of the last iteration bar in the gap before each record, -1 where there is none
+    (None when a counter does not fit in int64):
     `_logscan._last_bar` for every gap at once. From the gap's last `| `: the first ` [` must end
     within 48 bytes, `it` must follow within 64 bytes of it, and `N/M` lies between. The `| ` are
-    found with one pass over the buffer; the rest in a window of bytes after each gap's last one."""
+    found with one pass over the gaps' text; the rest in a window of bytes after each gap's last one."""
     import numpy as np
 
     from assistant.evidence._logscan import _last_bar
 
+    gap_lo, gap_hi = gaps.lo[:-1], gaps.hi[:-1]
     n = len(gap_lo)
     out_n, out_m = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    bars = np.flatnonzero(a[:-1] == 124)
-    pipes = bars[a[bars + 1] == 32]                                     # `| `
+    t = np.frombuffer(gaps.text, dtype=np.uint8)
+    bars = np.flatnonzero(t[:-1] == 124)
+    bars = bars[t[bars + 1] == 32]                                      # `| `, in the gaps' text
+    g = np.searchsorted(gaps.at, bars, side="right") - 1
+    pipes = bars - gaps.at[g] + gaps.lo[g]                              # where they are in the buffer
     k = np.searchsorted(pipes, gap_hi - 1) - 1                          # the last `| ` whole in the gap
     pos = pipes[np.maximum(k, 0)] if len(pipes) else np.zeros(n, dtype=np.int64)
     rows = np.flatnonzero((k >= 0) & (pos >= gap_lo))
@@ -136,9 +141,9 @@ def _records(b: Any) -> tuple[Any, Any, Any] | None:
     return seps[at], value_end, np.concatenate(([0], np.cumsum(fields)[:-1]))
 
 
-def _skeletons(b: Any, colons: Any, value_end: Any) -> list[bytes]:
-    """Each record's text with its values cut out (`loss: , grad_norm: `): records with equal
-    skeletons have the same keys in the same order, one layout."""
+def _skeletons(b: Any, colons: Any, value_end: Any) -> Any:
+    """All records' text with their values cut out (`loss: , grad_norm: }` each, as one array):
+    records with equal skeletons have the same keys in the same order, one layout."""
     import numpy as np
 
     lengths = np.empty(2 * len(colons) + 1, dtype=np.int64)            # kept, cut, kept, cut, ..., kept
@@ -147,7 +152,43 @@ def _skeletons(b: Any, colons: Any, value_end: Any) -> list[bytes]:
     lengths[:-1] = np.diff(np.concatenate(([0], bounds)))
     lengths[-1] = len(b) - bounds[-1]
     keep = np.repeat((np.arange(len(lengths)) & 1) == 0, lengths)
-    return b[keep].tobytes().split(b"}")[:-1]
+    return b[keep]
+
+
+_MAX_RUNS = 256   # more runs of equal-length skeletons than this: compare them as bytes objects
+
+
+def _layouts(skeletons: Any) -> list[tuple[bytes, Any]]:
+    """(skeleton, record numbers) per distinct skeleton, in order of first appearance.
+
+    A log's records come in long runs of one layout, so consecutive skeletons of one length are
+    compared as the rows of a matrix (a view of the array, no copy); interleaved layouts, or a
+    run whose rows differ, fall back to a dict of each record's skeleton."""
+    import numpy as np
+
+    end = np.flatnonzero(skeletons == 125) + 1                          # just past each `}`
+    size = np.diff(end, prepend=0)
+    cuts = np.flatnonzero(np.diff(size)) + 1
+    groups: dict[bytes, list[Any]] = {}
+    if len(cuts) < _MAX_RUNS:
+        for r0, r1 in zip([0, *cuts.tolist()], [*cuts.tolist(), len(size)]):
+            lo, width = int(end[r0] - size[r0]), int(size[r0])
+            rows = skeletons[lo:lo + (r1 - r0) * width].reshape(r1 - r0, width)
+            if not (rows == rows[0]).all():
+                break
+            groups.setdefault(rows[0, :-1].tobytes(), []).append(np.arange(r0, r1))
+        else:
+            return [(sk, np.concatenate(runs)) for sk, runs in groups.items()]
+    each = skeletons.tobytes().split(b"}")[:-1]
+    distinct = list(dict.fromkeys(each))
+    if len(distinct) == 1:
+        return [(distinct[0], np.arange(len(each)))]
+    codes = {sk: i for i, sk in enumerate(distinct)}
+    group = np.fromiter(map(codes.__getitem__, each), dtype=np.int64, count=len(each))
+    return [(sk, np.flatnonzero(group == i)) for i, sk in enumerate(distinct)]
+
+
+_FEW_ROWS = 64   # a layout with fewer records has its values read by float()
 
 
 def _numbers(b: Any, joined: bytes, lo: Any, hi: Any, columns: int) -> list[Any]:
@@ -160,6 +201,9 @@ def _numbers(b: Any, joined: bytes, lo: Any, hi: Any, columns: int) -> list[Any]
 
     out: list[Any] = []
     n = len(lo) // columns if columns else 0
+    if n < _FEW_ROWS:   # numpy's per-call costs exceed float()'s: leave the text to `_fill_columns`
+        spans = list(map(joined.__getitem__, map(slice, lo.tolist(), hi.tolist())))
+        return [spans[c * n:(c + 1) * n] for c in range(columns)]
     for c in range(columns):   # a column at a time: each is as wide as its own longest value
         part, good = read_decimals(b, lo[c * n:(c + 1) * n], hi[c * n:(c + 1) * n])
         if good.all():
@@ -170,18 +214,6 @@ def _numbers(b: Any, joined: bytes, lo: Any, hi: Any, columns: int) -> list[Any]
             column[i] = joined[int(lo[c * n + i]):int(hi[c * n + i])]
         out.append(column)
     return out
-
-
-def _layouts(skeletons: list[bytes]) -> list[tuple[bytes, Any]]:
-    """(skeleton, record numbers) per distinct skeleton, in order of first appearance."""
-    import numpy as np
-
-    distinct = list(dict.fromkeys(skeletons))
-    if len(distinct) == 1:
-        return [(distinct[0], np.arange(len(skeletons)))]
-    codes = {sk: i for i, sk in enumerate(distinct)}
-    group = np.fromiter(map(codes.__getitem__, skeletons), dtype=np.int64, count=len(skeletons))
-    return [(sk, np.flatnonzero(group == i)) for i, sk in enumerate(distinct)]
 
 
 def parse_bulk(buf: bytes) -> Any:
@@ -207,13 +239,17 @@ def parse_bulk(buf: bytes) -> Any:
     ends = closes[ci]
     if (ends[:-1] >= starts[1:]).any():
         return None                                                      # nested or unclosed dicts
-    # Bodies (without `{`, with the closing `}` as each one's end mark), quotes dropped: one bytes object.
-    joined = b"".join(map(buf.__getitem__, map(slice, (starts + 1).tolist(), (ends + 1).tolist())))
+    # Bodies (without `{`, with the closing `}` as each one's end mark), quotes dropped: one bytes
+    # object; the text between them, the `{`s included, is the mask's other side.
+    bounds = np.empty(2 * len(starts) + 1, dtype=np.int64)
+    bounds[0], bounds[1::2], bounds[2::2] = 0, starts + 1, ends + 1
+    body = np.repeat((np.arange(len(bounds)) & 1).astype(bool), np.diff(bounds, append=len(a)))
+    joined = a[body].tobytes()
     if b"\n" in joined or b"\r" in joined or b"\x1b" in joined:
         return None                                                      # a dict cut by a line break, or coloured
     joined = joined.translate(None, b"'\"")
-    newlines = np.flatnonzero(a == 10)
-    lines = np.searchsorted(newlines, starts)
+    gaps = _Gaps(a[~body].tobytes(), np.concatenate(([0], ends + 1)), np.concatenate((starts, [len(a)])))
+    lines = np.searchsorted(gaps.newlines, gaps.at[:-1] + gaps.size[:-1])   # before each record's `{`
     b = np.frombuffer(joined, dtype=np.uint8)
     found = _records(b)
     if found is None:
@@ -240,26 +276,51 @@ def parse_bulk(buf: bytes) -> Any:
         order[rec] = len(parts)
         parts.append(part)
 
-    gap_lo = np.concatenate(([0], ends + 1))                             # text before each record, then the tail
-    gap_hi = np.concatenate((starts, [len(a)]))
-    bars = _bars(a, buf, gap_lo[:-1], gap_hi[:-1])
+    bars = _bars(a, buf, gaps)
     if bars is None:
         return None
     bar_n, bar_m = bars
-    parsed = Parsed(len(buf), len(newlines), parts, order, lines, [], _last_bar(buf[int(ends[-1]) + 1:]),
+    parsed = Parsed(len(buf), len(gaps.newlines), parts, order, lines, [], _last_bar(buf[int(ends[-1]) + 1:]),
                     unparsed=unparsed, bar_n=bar_n, bar_m=bar_m)
-    texts, text_lines = _kept_texts(buf, newlines, gap_lo, gap_hi)
+    texts, text_lines = _kept_texts(buf, gaps)
     _scan_texts(parsed, texts, text_lines)
     return parsed
 
 
-def _kept_texts(buf: bytes, newlines: Any, gap_lo: Any, gap_hi: Any) -> tuple[list[bytes], list[int]]:
-    """The gaps between records holding more than progress bars (what `_scan_texts` keeps of the
-    per-record path's texts), with the number of newlines before each."""
+class _Gaps:
+    """The text outside the record bodies: gap k is buf[lo[k]:hi[k]] (before record k; the last
+    one is the tail), found at[k] in `text`, where each gap but the last is followed by its
+    record's `{`. Line breaks lie in the gaps only, so they are counted in `text`."""
+
+    def __init__(self, text: bytes, lo: Any, hi: Any) -> None:
+        import numpy as np
+
+        self.text, self.lo, self.hi = text, lo, hi
+        self.size = hi - lo
+        self.at = np.concatenate(([0], np.cumsum(self.size[:-1] + 1)))
+        self.newlines = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 10)
+
+
+def _kept_texts(buf: bytes, gaps: _Gaps) -> tuple[list[bytes], list[int]]:
+    """The gaps holding more than progress bars (what `_scan_texts` keeps of the per-record
+    path's texts), with the number of newlines before each. One `translate` rules out a log of
+    nothing but records and bars; else the bytes that are no bar's name their gaps."""
     import numpy as np
 
     from assistant.evidence._logscan import _BAR_BYTES
 
-    gaps = list(map(buf.__getitem__, map(slice, gap_lo.tolist(), gap_hi.tolist())))
-    keep = list(compress(range(len(gaps)), map(bytes.translate, gaps, repeat(None), repeat(_BAR_BYTES))))
-    return [gaps[k] for k in keep], np.searchsorted(newlines, gap_lo[keep]).tolist()
+    if len(gaps.text.translate(None, _BAR_BYTES)) == len(gaps.lo) - 1:   # the records' `{` alone
+        return [], []
+    other = np.flatnonzero(np.frombuffer(gaps.text.translate(_not_bar_table()), dtype=bool))   # 0 or 1
+    k = np.searchsorted(gaps.at, other, side="right") - 1
+    k = k[other - gaps.at[k] < gaps.size[k]]                            # not the `{` after the gap
+    keep = k[np.diff(k, prepend=-1) > 0].tolist()                       # each gap once (k is sorted)
+    return [buf[gaps.lo[j]:gaps.hi[j]] for j in keep], np.searchsorted(gaps.newlines, gaps.at[keep]).tolist()
+
+
+@cache
+def _not_bar_table() -> bytes:
+    """A `bytes.translate` table: 0 for the bytes a progress bar is made of, 1 for the others."""
+    from assistant.evidence._logscan import _BAR_BYTES
+
+    return bytes(i not in _BAR_BYTES for i in range(256))

@@ -212,6 +212,8 @@ def parse_buffer(buf: bytes, bulk: bool = False) -> Parsed:
         parsed = parse_bulk(buf)
         if parsed is not None:
             return parsed
+    if _IN_WORKER and not _PINNED:
+        _pin_small_object_arenas()
     pieces = _DICT_SPLIT.split(buf)
     newlines = [0, *accumulate(map(bytes.count, pieces, repeat(b"\n")))]  # before piece k: newlines[k]
     parsed = parse_columns(buf, pieces, newlines)   # plain dicts: a column at a time
@@ -934,18 +936,21 @@ def _keep_freed_memory() -> None:
         libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD (glibc's maximum)
     except (OSError, AttributeError):  # not glibc
         pass
-    _pin_small_object_arenas()
+    global _IN_WORKER
+    _IN_WORKER = True
 
 
+_IN_WORKER = False          # this process is a parse worker (its arenas are pinned on first need)
 _PINNED: list[bytes] = []   # a few small objects that keep this worker's pymalloc arenas mapped
 
 
 def _pin_small_object_arenas(megabytes: int = 16) -> None:
-    """Keep CPython's small-object arenas mapped in a parse worker. A buffer's parse makes some 12 MB
-    of small objects (record bodies, gaps, layouts) and frees them; pymalloc unmaps an arena as soon
-    as it is empty, so every buffer page-faulted them in again (~3,000 faults, a tenth of its CPU
-    time). Filling `megabytes` of arenas and keeping one object in every ~80 KB of them leaves no
-    arena empty: their pools are reused by the next buffer's objects of any size."""
+    """Keep CPython's small-object arenas mapped in a parse worker. A buffer's per-record parse makes
+    some 12 MB of small objects (record bodies, gaps, layouts) and frees them; pymalloc unmaps an
+    arena as soon as it is empty, so every buffer page-faulted them in again (~3,000 faults, a tenth
+    of its CPU time). Filling `megabytes` of arenas and keeping one object in every ~80 KB of them
+    leaves no arena empty: their pools are reused by the next buffer's objects of any size. (The
+    bulk path makes few small objects: a worker that only takes it never pays the ~12 ms fill.)"""
     fill = [bytes(400) for _ in range(megabytes * 2600)]   # 400-byte payloads: pymalloc blocks
     _PINNED.extend(fill[::200])
 

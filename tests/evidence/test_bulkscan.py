@@ -201,7 +201,7 @@ def test_bars_of_many_gaps_are_last_bar_of_each() -> None:
     """`_bulkscan._bars` (a window after each gap's last `| `) against `_last_bar` on each gap:
     random text of bar pieces (counters with spaces and `_`, data bars, bars cut by the gap's end
     or the buffer's), gaps of every length, a bar running into the buffer's last bytes."""
-    from assistant.evidence._bulkscan import _bars
+    from assistant.evidence._bulkscan import _bars, _Gaps
     from assistant.evidence._logscan import _last_bar
 
     rng = random.Random(11)
@@ -219,7 +219,9 @@ def test_bars_of_many_gaps_are_last_bar_of_each() -> None:
         a = np.frombuffer(buf, dtype=np.uint8)
         cuts = sorted({0, len(buf), *rng.sample(range(len(buf) + 1), min(len(buf), rng.randrange(1, 40)))})
         lo, hi = np.array(cuts[:-1], dtype=np.int64), np.array(cuts[1:], dtype=np.int64)
-        found = _bars(a, buf, lo, hi)
+        # the gaps as the bulk path holds them: each followed by a record's `{`, then an empty tail
+        text = b"{".join([*(buf[x:y] for x, y in zip(cuts, cuts[1:])), b""])
+        found = _bars(a, buf, _Gaps(text, np.append(lo, len(buf)), np.append(hi, len(buf))))
         if found is None:   # a counter past int64: the buffer is left to the per-record path
             assert any(max(_last_bar(buf[x:y]) or (0,)) >= 2 ** 63 for x, y in zip(lo.tolist(), hi.tolist()))
             continue
