@@ -221,12 +221,17 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
                         "reading of your words - answer the questions or attach a log to confirm or rule them out")
     diagnoses.sort(key=lambda d: (-round(d.certainty, 3), SEVERITY_ORDER.get(d.severity, 3), d.id))
     ruled_out = [concl.id for concl in eng.conclusions() if concl.cf <= -THRESHOLD]
-    # A problem was named ("what does X mean?" is answered from the docs), and either no evidence was
-    # attached or the rules found something in it: rules that read a log and found nothing have answered
-    # (a healthy run), and the question's words do not overrule them.
-    if symptoms and len(diagnoses) < GUIDE_LEADS_UP_TO and not healthy_check and (diagnoses or not inputs):
+    # Leads for a problem the rules explain with fewer than three findings: not for a question asking for
+    # information ("what does X mean?", "will it fit?", with no symptom) nor for "is this normal?", which the
+    # rules answer; and
+    # where the rules read the attached evidence and found nothing, only when the user's own words say
+    # something is wrong (a log need not show every failure; "is my eval loss fine?" asks for a verdict).
+    info_question = not symptoms and any(f.name == "user.info_question" for f in facts)
+    told = any(f.source == "question" and trouble.shown(f) for f in facts)
+    if (len(diagnoses) < LEADS_UP_TO and not healthy_check and not info_question
+            and (diagnoses or not inputs or told)):
         weighed = {concl.id for concl in eng.conclusions()}  # ids a rule spoke to, for or against: theirs to rank
-        diagnoses += _guide_leads(c.question, diagnoses, weighed, catalog, warnings)
+        diagnoses += _text_leads(c.question, diagnoses, weighed, catalog, warnings)
     questions = rank_questions(eng, rb, vocab, facts)
     report = Report(
         question=c.question,
@@ -243,36 +248,49 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
     return report, eng
 
 
-GUIDE_LEADS_UP_TO = 3   # findings a report is filled up to from the guide's text (assistant/retrieval/leads.py)
-GUIDE_LEAD_CF = 0.2     # their certainty: under every rule's finding
+LEADS_UP_TO = 3   # findings a report is filled up to from the guide's text and resolved threads (retrieval/leads.py)
+LEAD_CF = 0.2     # their certainty: under every rule's finding
 
 
-def _guide_leads(question: str, diagnoses: list[Diagnosis], weighed: set[str], catalog: Catalog,
-                 warnings: list[str]) -> list[Diagnosis]:
-    """The report filled up to GUIDE_LEADS_UP_TO findings with the catalog ids of the guide sections
-    closest to the question, below the rules' findings and as info: leads to check, never alarms."""
-    from assistant.retrieval.leads import guide_leads
+def _text_leads(question: str, diagnoses: list[Diagnosis], weighed: set[str], catalog: Catalog,
+                warnings: list[str]) -> list[Diagnosis]:
+    """The report filled up to LEADS_UP_TO findings with the catalog ids that the guide sections and the
+    resolved threads closest to the question point at, below the rules' findings and as info: leads to
+    check, never alarms."""
+    from assistant.retrieval.leads import leads
 
     try:
-        leads = guide_leads(question, {d.id for d in diagnoses} | weighed, GUIDE_LEADS_UP_TO - len(diagnoses))
+        found = leads(question, {d.id for d in diagnoses} | weighed, LEADS_UP_TO - len(diagnoses))
     except Exception as e:  # noqa: BLE001 - a broken index costs the leads, never the consultation
         warnings.append(f"the guide could not be searched for leads: {e}")
         return []
-    floor = min((d.certainty for d in diagnoses), default=GUIDE_LEAD_CF + 0.01)
+    floor = min((d.certainty for d in diagnoses), default=LEAD_CF + 0.01)
     out = []
-    for i, lead in enumerate(leads):
+    for i, lead in enumerate(found):
+        evidence, citations, trace = [], _citations([lead.guide.anchor]) if lead.guide else [], []
+        if lead.guide:
+            evidence.append(Evidence(fact="lead.guide", source="question", text=(
+                f"your description reads close to the guide's section \"{lead.guide.section}\" (match "
+                f"{lead.guide.rank} of the search)")))
+            trace.append(f"guide search: the question matched {lead.guide.anchor} (rank {lead.guide.rank}), which "
+                         f"knowledge/catalog-map.yaml files under {lead.id}")
+        if lead.thread:
+            case = lead.thread.case
+            evidence.append(Evidence(fact="lead.thread", source="question", text=(
+                f"a resolved thread reads like yours (similarity {lead.thread.similarity:.2f}): {case.source}"
+                + (f" - {case.resolution}" if case.resolution else ""))))
+            citations.append(Citation(doc=case.source, section=f"resolved thread ({case.name})",
+                                      snippet=case.resolution))
+            trace.append(f"resolved threads: the closest ones with this cause vote for {lead.id} "
+                         f"(closest: {case.name}, similarity {lead.thread.similarity:.2f})")
+        evidence.append(Evidence(fact="lead", source="question", text="no rule reached this from the evidence"))
         out.append(Diagnosis(
             id=lead.id, title=catalog.title(lead.id),
-            certainty=round(max(0.0, min(GUIDE_LEAD_CF, floor - 0.01) - 0.01 * i), 3), severity="info",
-            evidence=[Evidence(fact="lead.guide", source="question",
-                               text=f"your description reads closest to the guide's section \"{lead.section}\" "
-                                    f"(match {lead.rank} of the search); no rule reached this from the evidence")],
-            citations=_citations([lead.anchor]),
-            trace=[f"guide search: the question matched {lead.anchor} (rank {lead.rank}), which "
-                   f"knowledge/catalog-map.yaml files under {lead.id}; a lead, not a rule's conclusion"]))
+            certainty=round(max(0.0, min(LEAD_CF, floor - 0.01) - 0.01 * i), 3), severity="info",
+            evidence=evidence, citations=citations, trace=[*trace, "a lead, not a rule's conclusion"]))
     if out:
-        warnings.append(f"the last {len(out)} finding(s) are leads from the guide's text, not from a rule: "
-                        "check them, answer the questions, or attach a log to confirm or rule them out")
+        warnings.append(f"the last {len(out)} finding(s) are leads from the guide's text and resolved threads, not "
+                        "from a rule: check them, answer the questions, or attach a log to confirm or rule them out")
     return out
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.consult import consult  # noqa: E402
+from assistant.retrieval.cases import holding_out  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "cases"
 QUIET = ("info",)
@@ -92,7 +93,8 @@ def run_case(case: Path) -> Result:
     question = (case / "question.txt").read_text().strip() if (case / "question.txt").exists() else ""
     attachments = [case / f for f in ("log.txt", "config.yaml") if (case / f).exists()]
     t = time.perf_counter()
-    report = consult(question, attachments=attachments)
+    with holding_out([exp.get("source", "")]):   # a dev case must not find itself among the resolved threads
+        report = consult(question, attachments=attachments)
     seconds = time.perf_counter() - t
     got = [d.id for d in report.diagnoses]
     alarms = [f"{d.id}({d.severity})" for d in report.diagnoses if d.severity not in QUIET]

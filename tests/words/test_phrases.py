@@ -39,6 +39,10 @@ def test_grad_norm_nan_variants(text: str) -> None:
     ("a box with RTX A6000s", "user.multi_gpu"),
     ("the loss keeps spiking", "user.loss_spikes"),
     ("eval loss is increasing while train loss drops", "user.eval_rising"),
+    ("The curve barely comes down. Is there a problem with my training?", "user.healthy_check"),
+    ("what does frac_reward_zero_std mean?", "user.info_question"),
+    ("How do I enable gradient checkpointing with ZeRO-3?", "user.info_question"),
+    ("Full fine-tune of a 70B on one A100 40GB: will it fit?", "user.info_question"),
 ])
 def test_phrases(text: str, fact: str) -> None:
     assert fact in names(text)
