@@ -60,15 +60,17 @@ def estimate_from_facts(facts: Iterable[Fact]) -> list[Fact]:
     params = first("user.model_params")
     if not isinstance(memory, (int, float)) or not (config or params):
         return []
+    from_words = not config   # every setting guessed from the question: a weaker prediction
     config = {**_from_words(first, has_config=_says_its_defaults(config)), **config}
     gpus = first("user.gpu_count") or first("probe.gpu.count") or first("config.world_size") or 1
     source = next((f.source for f in facts if f.name == "user.gpu_memory_gib"), "free GPU memory (probe)")
     try:
-        return estimate_facts(assess(config, gpus=int(gpus) if isinstance(gpus, (int, float)) else 1,
-                                     memory_gib=float(memory), memory_source=source,
-                                     params=params if isinstance(params, (int, float)) else None))
+        out = estimate_facts(assess(config, gpus=int(gpus) if isinstance(gpus, (int, float)) else 1,
+                                    memory_gib=float(memory), memory_source=source,
+                                    params=params if isinstance(params, (int, float)) else None))
     except (UnknownModel, ValueError, TypeError, ZeroDivisionError):
         return []
+    return out + [Fact("estimate.from_words", True, SOURCE)] if from_words else out
 
 
 def _says_its_defaults(config: dict[str, Any]) -> bool:

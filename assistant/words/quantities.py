@@ -38,6 +38,9 @@ _SEQ = re.compile(
 _BITS = re.compile(r"\b(?P<bits>4|8)[- ]?bits?\b|\b(?:load_in_|quantization_bit[= :]+)(?P<flag>4|8)|\b(?P<nf4>nf4|int4|gptq|awq|bnb[- ]4)\b|\b(?P<int8>int8|llm\.int8)\b")
 _ADAPTER = re.compile(r"(?:\b|(?<=_))(?P<qlora>q-?lora)\b|(?:\b|(?<=_))(?P<lora>lora|dora|peft)\b|\b(?P<full>full[- ](?:parameter[- ])?fine[- ]?tun\w*|full[- ]parameter|full[- ]sft|full fine[- ]?tune|full finetun\w*|finetuning_type[ =:]+full)\b")
 _BATCH = re.compile(r"(?:batch[ _]size|per_device_train_batch_size|micro_batch_size|\bbs)\s*(?:of|=|:|is)?\s*(?P<n>\d+)\b")
+# "a global batch size of 128", "halved accumulation to keep batch size 128": all GPUs' and steps' samples,
+# not the per-device micro batch the memory estimate needs
+_GLOBAL_BATCH = re.compile(r"(?:global|effective|total|overall|keep(?:ing)?(?: the)?(?: same)?)[ _]$")
 _GA = re.compile(r"(?:gradient[ _]accumulation(?:[ _]steps?)?|grad[ _]accum\w*|\bga\b)\s*(?:steps\s*)?(?:of|=|:|is|to)?\s*(?P<n>\d+)\b")
 _GENERATIONS = re.compile(r"(?:num_generations|n_samples_per_prompt|rollout\.n|group[ _]size|generations per prompt|completions per prompt)\s*(?:of|=|:|is|to|set to)?\s*(?P<n>\d+)\b|\b(?P<m>\d+)\s*(?:generations|completions|rollouts|samples) per (?:prompt|question|group)")
 _WEIGHT_DECAY = re.compile(r"\b(?:weight[ _]decay|\bwd)\s*(?:was |is |of |set to |=|:)*\s*(?P<v>\d*\.\d+|\d+(?:\.\d+)?(?:e-?\d+)?)(?![\d.])")
@@ -157,7 +160,8 @@ def _settings(text: str) -> list[Fact]:
     ga = _GA.search(text)
     if ga is not None and 0 < int(ga.group("n")) <= 4096:
         facts.append(Fact("user.gradient_accumulation_steps", int(ga.group("n")), SOURCE))
-    batch = _BATCH.search(text)
+    batch = next((m for m in _BATCH.finditer(text) if not _GLOBAL_BATCH.search(text, max(0, m.start() - 24), m.start())),
+                 None)
     if batch is not None and 0 < int(batch.group("n")) <= 4096:
         facts.append(Fact("user.batch_size", int(batch.group("n")), SOURCE))
     return facts

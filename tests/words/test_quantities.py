@@ -36,6 +36,24 @@ def test_numbers_from_words(text: str, expect: dict[str, object]) -> None:
         assert got.get(name) == pytest.approx(value) if isinstance(value, float) else got.get(name) == value, (name, got)
 
 
+@pytest.mark.parametrize("text", ["a global batch size of 256 on 8 GPUs", "halved gradient accumulation to keep batch size 128",
+                                  "effective batch_size=64 with 4 accumulation steps"])
+def test_a_global_batch_is_no_micro_batch(text: str) -> None:
+    assert "user.batch_size" not in values(text)
+    assert values(text + ", micro batch size 2").get("user.batch_size") == 2
+
+
+def test_a_guessed_estimate_predicts_no_oom_nobody_ran_into() -> None:
+    """Words alone (no config) make a rough estimate: it predicts an out-of-memory only when the user
+    reports one or asks whether the run will fit, never for a run that trained."""
+    trained = consult("I trained a 7B model on 8x 80GB GPUs with batch size 64; the results are worse than the paper's")
+    facts = {f["name"]: f["value"] for f in trained.facts}
+    assert facts["estimate.fits"] is False and facts["estimate.from_words"] is True
+    assert not [d for d in trained.diagnoses if d.severity != "info" and d.id in ("needs_offload", "oom_batch_too_large")]
+    asked = consult("Full fine-tuning a 70B model on one A100 40GB with batch size 8: will it fit?")
+    assert {d.id for d in asked.diagnoses} & {"needs_offload", "oom_batch_too_large", "model_not_quantized"}
+
+
 def test_host_ram_is_not_gpu_memory() -> None:
     assert "user.gpu_memory_gib" not in values("the box has 128GB RAM and training gets killed")
 
