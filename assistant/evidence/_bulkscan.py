@@ -303,14 +303,10 @@ class _Gaps:
 
 def _kept_texts(buf: bytes, gaps: _Gaps) -> tuple[list[bytes], list[int]]:
     """The gaps holding more than progress bars (what `_scan_texts` keeps of the per-record
-    path's texts), with the number of newlines before each. One `translate` rules out a log of
-    nothing but records and bars; else the bytes that are no bar's name their gaps."""
+    path's texts), with the number of newlines before each: the bytes that are no bar's, other than
+    the records' own `{`, name their gaps."""
     import numpy as np
 
-    from assistant.evidence._logscan import _BAR_BYTES
-
-    if len(gaps.text.translate(None, _BAR_BYTES)) == len(gaps.lo) - 1:   # the records' `{` alone
-        return [], []
     other = np.flatnonzero(np.frombuffer(gaps.text.translate(_not_bar_table()), dtype=bool))   # 0 or 1
     k = np.searchsorted(gaps.at, other, side="right") - 1
     k = k[other - gaps.at[k] < gaps.size[k]]                            # not the `{` after the gap
