@@ -40,6 +40,8 @@ def test_grad_norm_nan_variants(text: str) -> None:
     ("the loss keeps spiking", "user.loss_spikes"),
     ("eval loss is increasing while train loss drops", "user.eval_rising"),
     ("The curve barely comes down. Is there a problem with my training?", "user.healthy_check"),
+    ("the loss hovers around 4 - is this a bug, or do I just need many more iterations?", "user.healthy_check"),
+    ("Is this expected behaviour? Should I keep training?", "user.healthy_check"),
     ("what does frac_reward_zero_std mean?", "user.info_question"),
     ("How do I enable gradient checkpointing with ZeRO-3?", "user.info_question"),
     ("Full fine-tune of a 70B on one A100 40GB: will it fit?", "user.info_question"),
