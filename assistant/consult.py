@@ -279,7 +279,7 @@ def _text_leads(question: str, diagnoses: list[Diagnosis], weighed: set[str], ca
             evidence.append(Evidence(fact="lead.thread", source="question", text=(
                 f"a resolved thread reads like yours (similarity {lead.thread.similarity:.2f}): {case.source}"
                 + (f" - {case.resolution}" if case.resolution else ""))))
-            citations.append(Citation(doc=case.source, section=f"resolved thread ({case.name})",
+            citations.append(Citation(doc=case.source, section=f"resolved thread {case.source}",
                                       snippet=case.resolution))
             trace.append(f"resolved threads: the closest ones with this cause vote for {lead.id} "
                          f"(closest: {case.name}, similarity {lead.thread.similarity:.2f})")
