@@ -45,12 +45,30 @@ def test_grad_norm_nan_variants(text: str) -> None:
     ("I set max_grad_norm 1.0 but grad_norm still goes above 1. Is clipping broken?", "user.healthy_check"),
     ("The log prints this warning every step. Is this something I need to fix?", "user.healthy_check"),
     ("loss prints 0.0 at every step - is it actually training?", "user.healthy_check"),
+    ("the model keeps repeating itself at the end of its reply and never terminates", "user.no_stop"),
+    ("it OOMs during the optimizer step, after backward went through", "user.oom_at_optimizer_step"),
+    ("ZeRO-2, bf16, flash attention, gradient checkpointing and sample packing are on", "user.gradient_checkpointing_on"),
     ("what does frac_reward_zero_std mean?", "user.info_question"),
     ("How do I enable gradient checkpointing with ZeRO-3?", "user.info_question"),
     ("Full fine-tune of a 70B on one A100 40GB: will it fit?", "user.info_question"),
 ])
 def test_phrases(text: str, fact: str) -> None:
     assert fact in names(text)
+
+
+@pytest.mark.parametrize("text,fact", [
+    ("SFT with verl's fsdp_sft_trainer: the model never stops", "user.grpo"),   # verl's SFT trainer: no RL run
+    ("OpenRLHF SFT of Llama-3-8B goes out of memory", "user.grpo"),
+    ("the process never terminates after training", "user.no_stop"),            # a hang, not a generation
+    ("training does not finish", "user.no_stop"),
+])
+def test_phrases_not(text: str, fact: str) -> None:
+    assert fact not in names(text)
+
+
+def test_an_rl_framework_with_rl_words_is_rl() -> None:
+    assert "user.grpo" in names("GRPO with verl: the reward stays flat")
+    assert "user.grpo" in names("PPO in OpenRLHF collapses after 200 steps")
 
 
 @pytest.mark.parametrize("text", ["no nan so far, loss looks fine", "there is not a single NaN"])

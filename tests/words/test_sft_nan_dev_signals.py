@@ -146,3 +146,22 @@ def test_a_backward_nan_under_a_finite_loss_is_a_backward_fault_not_an_explosion
             "is non-finite and the step is skipped. Where can a NaN gradient come from?")
     assert "user.loss_finite" in phrases(text)
     assert first(text) == "nan_forward_vs_backward"
+
+
+# --- where a NaN or an OOM shows up says which part is at fault --------------------------------
+
+def test_a_nan_only_in_evaluation_points_at_samples_without_targets() -> None:
+    assert first("With max length 256 the evaluation loss comes out as nan; the training loss never shows nan") \
+        == "empty_sequences"
+    assert first("the loss is nan from step 300 and the eval loss too") != "empty_sequences"
+
+
+def test_an_oom_at_the_optimizer_step_points_at_the_optimizer_states() -> None:
+    assert first("Full fine-tune of an 8B model on one 80GB GPU: forward and backward go through, then it runs "
+                 "out of memory during the optimizer step") == "needs_offload"
+
+
+def test_sft_in_an_rl_framework_is_read_as_sft() -> None:
+    report = consult("SFT with OpenRLHF on Llama-3-8B goes out of memory with batch size 1")
+    assert {f["name"]: f["value"] for f in report.facts}.get("run.kind") != "grpo"
+    assert "grpo_logits_too_large" not in {d.id for d in report.diagnoses}
