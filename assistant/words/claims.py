@@ -59,7 +59,7 @@ _OTHER_NOUN = re.compile(r"\b(?:(?:exit|return|error|status)? ?code|exitcode|sta
                          r"bloom|opt|t5|vicuna|starcoder|codellama|stablelm|smollm|granite|minicpm|kimi|ernie)\s*[:=#-]?\s*$")
 _CONTRAST = re.compile(r"\b(?:but|while|whereas|however|although|though|compared|versus|vs\.?|than|unlike)\b|但|而|相比")
 _STEP_BEFORE = re.compile(r"\b(?:step|steps|iter|iteration|iterations|epoch|epochs|batch|round|rounds|update|updates|global_step)\s*#?:?\s*[~≈]?\s*$")
-_STEP_AFTER = re.compile(r"^\s*(?:个|次|轮|步)?\s*(?:(?:logged|consecutive|successive|straight|more|further|training|optimi[sz]er|global|gradient|eval(?:uation)?)\s+)?(?:步|轮|steps?|iterations?|iters?|its\b|epochs?|batches|rounds?|updates?|samples|examples|rows|tokens|generations|completions|prompts|questions|problems|items|tasks|images|gpus?|nodes?)\b")
+_STEP_AFTER = re.compile(r"^\s*(?:个|次|轮|步)?\s*(?:(?:logged|consecutive|successive|straight|more|further|training|optimi[sz]er|global|gradient|eval(?:uation)?)\s+)?(?:步|轮|(?:steps?|iterations?|iters?|its\b|epochs?|batches|rounds?|updates?|samples|examples|rows|tokens|generations|completions|prompts|questions|problems|items|tasks|images|gpus?|nodes?)\b)")  # (no \b after 步: "4000 步只降到" runs on in CJK)
 _SPAN_WORDS = re.compile(r"(?:^|\b)\s*(?:over|for|during|across|in|within)\s*(?:the\s+)?(?:first\s+|last\s+)?$")
 _AFTER_WORDS = re.compile(r"(?:after|from|since|around|at|by|until|past|beyond|starting at|starting from)\s*(?:about\s+|around\s+|~\s*)?$")
 _CONNECTOR = re.compile(r"^[\s,/&+]*(?:and|&|as well as|or|both|plus|with|/)?[\s,/&+]*(?:both\s+|the\s+)?$")
@@ -221,7 +221,7 @@ def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) 
                 continue
             if _SPAN_WORDS.search(pre[-24:]) and _STEP_AFTER.match(post):
                 claim.over_steps = int(value)
-            elif _STEP_AFTER.match(post) and not re.match(r"^\s*(?:个|次)?\s*(?:步|轮|steps?|iterations?|iters?|epochs?|updates?|rounds?)\b", post):
+            elif _STEP_AFTER.match(post) and not re.match(r"^\s*(?:个|次)?\s*(?:步|轮|(?:steps?|iterations?|iters?|epochs?|updates?|rounds?)\b)", post):
                 continue  # "8 gpus", "16 generations": a count, not a value of this metric
             else:
                 claim.steps.append(int(value * (1000 if unit == "k" else 1)))

@@ -98,3 +98,13 @@ def test_counts_and_sizes_are_not_values_of_the_metric() -> None:
 def test_a_spike_that_comes_back() -> None:
     f = one("every so often the loss spikes to 6.6 and comes back down", "symptom.spikes", metric="loss")
     assert f.value["worst_value"] == 6.6 and f.value["count"] >= 1
+
+
+def test_a_chinese_step_count_is_no_value_and_gradient_accumulation_no_grad_norm() -> None:
+    """"4000 步只降到 1.0" (only down to 1.0 by step 4000): 4000 is a step, whatever character follows
+    步; "梯度累积 8" is gradient accumulation, not a gradient norm of 8."""
+    text = "loss 下降很慢，4000 步只降到 1.0 左右。参数是 lr 5e-5、batch 8、梯度累积 8、max_steps 4000"
+    trend = one(text, "symptom.trend", metric="loss")
+    assert trend.value["first"] is None and trend.value["last"] == 1.0
+    assert not [f for fs in facts(text).values() for f in fs if isinstance(f.value, dict) and f.value.get("metric") == "grad_norm"]
+    assert one("梯度范数在 200 步后涨到 50", "symptom.trend", metric="grad_norm").value["last"] == 50.0
