@@ -48,6 +48,8 @@ def test_grad_norm_nan_variants(text: str) -> None:
     ("the model keeps repeating itself at the end of its reply and never terminates", "user.no_stop"),
     ("it OOMs during the optimizer step, after backward went through", "user.oom_at_optimizer_step"),
     ("ZeRO-2, bf16, flash attention, gradient checkpointing and sample packing are on", "user.gradient_checkpointing_on"),
+    ("it dies during the offload initialisation with a CPU out-of-memory error", "user.host_ram"),
+    ("with 8 GPUs host memory climbs and the run exits with -9", "user.killed"),
     ("what does frac_reward_zero_std mean?", "user.info_question"),
     ("How do I enable gradient checkpointing with ZeRO-3?", "user.info_question"),
     ("Full fine-tune of a 70B on one A100 40GB: will it fit?", "user.info_question"),
