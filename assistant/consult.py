@@ -223,9 +223,9 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
     ruled_out = [concl.id for concl in eng.conclusions() if concl.cf <= -THRESHOLD]
     # Leads for a problem the rules explain with fewer than three findings: not for a question asking for
     # information ("what does X mean?", "will it fit?", with no symptom) nor for "is this normal?", which the
-    # rules answer; and
-    # where the rules read the attached evidence and found nothing, only when the user's own words say
-    # something is wrong (a log need not show every failure; "is my eval loss fine?" asks for a verdict).
+    # rules answer; and where the rules read the attached evidence and found nothing, only when the user's
+    # own words say something is wrong (a log need not show every failure; "is my eval loss fine?" asks
+    # for a verdict).
     info_question = not symptoms and any(f.name == "user.info_question" for f in facts)
     told = any(f.source == "question" and trouble.shown(f) for f in facts)
     if (len(diagnoses) < LEADS_UP_TO and not healthy_check and not info_question

@@ -24,7 +24,7 @@ from assistant.datafile import load_yaml_file
 from assistant.paths import KNOWLEDGE_DIR
 from assistant.retrieval.cases import ResolvedCase
 
-__all__ = ["GuideHit", "ThreadHit", "Lead", "leads", "guide_ranking", "ids_by_anchor"]
+__all__ = ["GuideHit", "ThreadHit", "Lead", "leads", "guide_ranking", "thread_ranking", "ids_by_anchor"]
 
 PASSAGES = 8  # sections searched; their ids, in rank order, are the guide's ranking
 FUSION_K = 4  # reciprocal-rank constant (dev, no rules: top-1 0.57 at 0, 0.62 at 4, 0.60 at 59)
