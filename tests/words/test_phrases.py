@@ -50,6 +50,7 @@ def test_grad_norm_nan_variants(text: str) -> None:
     ("ZeRO-2, bf16, flash attention, gradient checkpointing and sample packing are on", "user.gradient_checkpointing_on"),
     ("it dies during the offload initialisation with a CPU out-of-memory error", "user.host_ram"),
     ("with 8 GPUs host memory climbs and the run exits with -9", "user.killed"),
+    ("killed during 'Running tokenizer on dataset' with a socket timeout after 30 minutes", "user.collective_timeout"),
     ("what does frac_reward_zero_std mean?", "user.info_question"),
     ("How do I enable gradient checkpointing with ZeRO-3?", "user.info_question"),
     ("Full fine-tune of a 70B on one A100 40GB: will it fit?", "user.info_question"),

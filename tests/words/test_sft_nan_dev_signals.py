@@ -165,3 +165,9 @@ def test_sft_in_an_rl_framework_is_read_as_sft() -> None:
     report = consult("SFT with OpenRLHF on Llama-3-8B goes out of memory with batch size 1")
     assert {f["name"]: f["value"] for f in report.facts}.get("run.kind") != "grpo"
     assert "grpo_logits_too_large" not in {d.id for d in report.diagnoses}
+
+
+def test_a_timeout_while_tokenising_is_the_distributed_wait_not_the_oom_killer() -> None:
+    assert first("4 GPUs with torch.distributed: the process gets killed during 'Running tokenizer on dataset' "
+                 "about 32 minutes in with a socket timeout") == "nccl_failure"
+    assert first("tokenizing the dataset, the process gets killed") == "host_ram_exhausted"
