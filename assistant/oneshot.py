@@ -7,11 +7,12 @@ second. `assistant ask` forwards here, so the options are defined once.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
 from assistant.errors import AssistantError
-from assistant.guard import guarded
+from assistant.guard import guarded, leave
 
 __all__ = ["build_parser", "run", "main"]
 
@@ -60,6 +61,8 @@ def _progress_printer():
 def _ask(ns: argparse.Namespace) -> None:
     from assistant.consult import consult  # the consultation pulls in readers, detectors, engine
 
+    gc.freeze()   # what is imported so far lives until exit: the collector need not walk it again
+
     question, attach, answer, as_json = ns.question, ns.attach, ns.answer, ns.as_json
     no_probe, gpu_memory, llm = ns.no_probe, ns.gpu_memory, ns.llm
     text = " ".join(question or []).strip()
@@ -94,4 +97,4 @@ def main() -> None:
     from assistant.warmstart import install
 
     install("ask")   # compiled regexes and dataclass methods from the cache directory (assistant/warmstart.py)
-    sys.exit(run(sys.argv[1:]))
+    leave(run(sys.argv[1:]))

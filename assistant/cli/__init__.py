@@ -54,4 +54,6 @@ def main() -> None:
     argv = sys.argv[1:]
     # compiled regexes and dataclass methods from the cache directory (assistant/warmstart.py)
     install("chat" if not argv else argv[0] if argv[0] in _PROFILES else "cli")
-    sys.exit(_run(argv))
+    from assistant.guard import leave
+
+    leave(_run(argv))
