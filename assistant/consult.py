@@ -210,6 +210,8 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
     symptoms = sorted({f.name for f in facts if trouble.shown(f)})
     if symptoms:
         _advice_below_causes(diagnoses)
+    else:
+        _setup_only_as_checks(diagnoses)
     healthy_check = any(f.name == "user.healthy_check" for f in facts) and not any(
         vocab.shows_failure(f.name) for f in facts)
     if healthy_check:
@@ -324,6 +326,15 @@ def _advice_below_causes(diagnoses: list[Diagnosis]) -> None:
     for d in diagnoses:
         if not d.explains_symptom and d.certainty > ceiling:
             d.certainty = ceiling
+
+
+def _setup_only_as_checks(diagnoses: list[Diagnosis]) -> None:
+    """Nothing shows a problem (no symptom, no error, in the evidence or the words): a finding read from the
+    setup alone (an unusual learning rate, a missing eval set) is something to check, not an alarm. A
+    prediction from the memory estimate or this machine's probe keeps its severity: it foresees a failure."""
+    for d in diagnoses:
+        if d.severity == "warning" and not any(e.fact.startswith(_Trouble.EXPLAINING) for e in d.evidence):
+            d.severity = "info"
 
 
 def _words_only_as_checks(diagnoses: list[Diagnosis]) -> None:

@@ -35,7 +35,8 @@ LOSS_LIKE = frozenset({"loss", "eval_loss", "grad_norm", "kl", "perplexity"})
 _SENTENCE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|\n|[。！？；]")
 _NUMBER = re.compile(
     # word characters around a number are ASCII ones: "一直在2.5左右" holds the value 2.5
-    r"(?<![a-z0-9_.])(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:e[-+]?\d+)?)(?P<unit>\s?%|k(?![a-z0-9_])|\s?(?:gb|gib|mb|mib|b(?![a-z0-9_])|m(?![a-z0-9_])|x(?![a-z0-9_])))?(?![a-z0-9_.])",
+    # nor is a number joined to a name by a hyphen: "ZeRO-3", "stage-2", "GPT-4" name things, they hold no value
+    r"(?<![a-z0-9_.])(?<![a-z]-)(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:e[-+]?\d+)?)(?P<unit>\s?%|k(?![a-z0-9_])|\s?(?:gb|gib|mb|mib|b(?![a-z0-9_])|m(?![a-z0-9_])|x(?![a-z0-9_])))?(?![a-z0-9_.])",
 )
 _WILD = re.compile(r"\b(?:wild\w*|violent\w*|crazy|massive\w*|huge|hugely|extreme\w*|by orders of magnitude)\b|剧烈")
 _LR_DECAYED = re.compile(r"\b(?:decay\w*|at the end|final|end of|drops? to|falls? to|goes? to|went to|schedul\w*|warm\w*|min(?:imum)?|down to)\b")
@@ -45,6 +46,8 @@ _PAYOUT = re.compile(r"^(?:reward|accuracy|rewards/(?!chosen|rejected|margins|ac
 # "the reward stays at 0 for the first 100 steps and then starts increasing": 0 only before learning kicked in
 _ZERO_THEN_UP = re.compile(r"\b(?:0|zero)\b.{0,60}\b(?:then|after that|afterwards|before)\b.{0,30}\b(?:start(?:s|ed|ing)? (?:to )?)?"
                            r"(?:increas\w*|ris(?:es|ing|e)|rose|climb\w*|grow\w*|goes up|going up|went up|go up|improv\w*)")
+# advantages normalised per group average to 0 by construction: "they sum to 0" describes the method, not a stuck metric
+_NORMALISED = re.compile(r"\b(?:sums?|summ\w*|adds? up|add(?:ed|ing) up|averag\w*|cancel\w*|zero[- ]mean|normali[sz]\w*|whiten\w*)\b|归一化")
 _BECOMES = re.compile(r"\b(?:becomes?|became|becoming|turns? (?:in)?to|turned (?:in)?to|ends? up (?:at|as)|comes? (?:down )?to|came (?:down )?to|drops? to|dropped to|falls? to|fell to)\b")
 SHORT_SPAN = 10  # fewer logged steps than this cannot show a trend against step-to-step noise
 _LENGTH_METRICS = ("completions/mean_length",)
@@ -280,6 +283,8 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
              intermittent=False, from_start=from_start)
         return out
     zero = (bool(vals) and all(v == 0 for v in vals)) or (claim.has("zero_words") and not vals)
+    if zero and m == "advantages" and _NORMALISED.search(words):
+        return out
     if zero:
         falling = claim.has("down") and not claim.has("all_words", "from_start")
         if falling and m in ("loss", "eval_loss"):

@@ -116,3 +116,17 @@ def test_a_loss_that_fell_a_quarter_and_settled_near_the_range_is_not_a_plateau(
             for s in range(1, 1001)]
     log = _log(tmp_path / "train.log", rows)
     assert _alarms("The loss drops from 3.2 to about 2.3 and then stays there. Is this normal?", log) == []
+
+
+def test_a_setup_finding_with_nothing_wrong_shown_is_a_check_not_an_alarm(tmp_path: Path) -> None:
+    """A LoRA learning rate far under the usual range, on a question about a log message: with no symptom
+    in the words or the evidence it is reported, as something to check."""
+    config = tmp_path / "config.yaml"
+    config.write_text("base_model: Qwen/Qwen2-7B\nadapter: lora\nlora_r: 16\nlearning_rate: 0.000005\n"
+                      "micro_batch_size: 2\nnum_epochs: 1\n")
+    question = "The log prints a warning about tokenizers parallelism at every start. Should I care?"
+    found = {d.id: d.severity for d in consult(question, attachments=[config]).diagnoses}
+    assert found.get("lr_too_low") == "info"
+    # the same learning rate beside a loss that does not move is a cause, with its alarm
+    stuck = {d.id: d.severity for d in consult("my loss is flat at 2.3 for 2000 steps", attachments=[config]).diagnoses}
+    assert stuck.get("lr_too_low") in ("warning", "critical")

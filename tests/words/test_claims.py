@@ -108,3 +108,17 @@ def test_a_chinese_step_count_is_no_value_and_gradient_accumulation_no_grad_norm
     assert trend.value["first"] is None and trend.value["last"] == 1.0
     assert not [f for fs in facts(text).values() for f in fs if isinstance(f.value, dict) and f.value.get("metric") == "grad_norm"]
     assert one("梯度范数在 200 步后涨到 50", "symptom.trend", metric="grad_norm").value["last"] == 50.0
+
+
+def test_config_names_and_hyphenated_versions_are_no_metric_values() -> None:
+    """"loss_type online_contrastive, DeepSpeed ZeRO-3": a config key is not the loss curve, and the 3 of
+    ZeRO-3 (GPT-4, stage-2) names a thing; neither is a value of any metric."""
+    assert facts("swift sft with loss_type online_contrastive and DeepSpeed ZeRO-3 on 8 GPUs") == {}
+    assert read_claims("the loss sits at 2.1 under ZeRO-3")[0].values == [2.1]
+
+
+def test_advantages_that_average_to_zero_are_the_normalisation_not_a_stuck_metric() -> None:
+    """Group-normalised advantages sum to 0 in every group by construction; advantages that are 0 on
+    every step are a group with no reward spread."""
+    assert "symptom.stuck_zero" not in facts("the group-normalised advantages of each group sum to 0", "grpo")
+    one("the advantages are 0 on every step", "symptom.stuck_zero", "grpo", metric="advantages")
