@@ -108,3 +108,11 @@ def test_preference_logps_nan_from_the_start_is_an_empty_response() -> None:
     text = ("SimPO training (bf16) logs loss exactly 0.0 from the start while grad_norm is nan and logps and logits "
             "are all nan.")
     assert first(text) == "empty_sequences"
+
+
+def test_an_optional_flash_attn_kernel_announced_for_efficiency_is_no_flash_attn_error() -> None:
+    """xtuner/InternLM print "Warning: import flash_attn rms_norm fail, please install FlashAttention layer_norm
+    to get higher efficiency": training runs on; a flash_attn import error is another thing."""
+    warned = "Warning: import flash_attn rms_norm fail, please install FlashAttention layer_norm to get higher efficiency. Does it matter?"
+    assert "user.flash_attn_error" not in phrases(warned)
+    assert "user.flash_attn_error" in phrases("ImportError: flash_attn is not installed, the run stops at model load")
