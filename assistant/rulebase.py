@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import gc
 import hashlib
 import pickle
 from dataclasses import dataclass
@@ -121,7 +122,7 @@ def load_project_rulebase(root: Path = RULES_DIR, use_cache: bool = True) -> Rul
     if use_cache and cache.exists():
         try:
             with cache.open("rb") as fh:
-                rb = pickle.load(fh)
+                rb = _unpickle(fh.read())
             _LOADED[(root, digest)] = rb
             return rb
         except Exception:  # a stale or corrupt cache is rebuilt, never fatal
@@ -142,10 +143,34 @@ def load_project_rulebase(root: Path = RULES_DIR, use_cache: bool = True) -> Rul
             with tmp.open("wb") as fh:
                 pickle.dump(rb, fh, protocol=pickle.HIGHEST_PROTOCOL)
             tmp.replace(cache)
+            _drop_stale(cache)
         except Exception:  # read-only home: run without the cache
             pass
         _LOADED[(root, digest)] = rb
     return rb
+
+
+def _unpickle(data: bytes) -> RuleBase:
+    """The cached rulebase: some hundred thousand objects that all live on. With the collector on, their
+    creation would set off collections that walk them again and again (a third of the load time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+KEEP_CACHED = 3   # compiled rulebases kept on disk: the newest few (rules being edited leave one per edit)
+
+
+def _drop_stale(current: Path) -> None:
+    """Remove all but the KEEP_CACHED newest compiled rulebases beside ``current``."""
+    cached = sorted(current.parent.glob("rulebase-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in cached[KEEP_CACHED:]:
+        if old != current:
+            old.unlink(missing_ok=True)
 
 
 def check_anchors(rb: RuleBase) -> list[str]:

@@ -69,3 +69,26 @@ def test_rule_files_hold_only_rules() -> None:
     for f in rule_files():
         data = yaml.safe_load(f.read_text())
         assert set(data) == {"rules"}, f
+
+
+def test_the_compiled_cache_holds_the_same_rules_and_keeps_only_the_newest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editing rules leaves one compiled rulebase per edit in the cache directory: only the newest few stay,
+    and a cached load gives the rules a fresh compile gives."""
+    import os
+
+    from assistant import rulebase
+
+    monkeypatch.setenv("TSA_CACHE_DIR", str(tmp_path / "cache"))
+    rulebase._LOADED.clear()
+    (tmp_path / "cache").mkdir()
+    for i in range(5):   # left by earlier edits
+        stale = tmp_path / "cache" / f"rulebase-{i:024d}.pickle"
+        stale.write_bytes(b"old")
+        os.utime(stale, (1_000_000 + i, 1_000_000 + i))
+    built = load_project_rulebase()
+    left = sorted(p.name for p in (tmp_path / "cache").glob("rulebase-*.pickle"))
+    assert len(left) == rulebase.KEEP_CACHED and "rulebase-000000000000000000000004.pickle" in left
+    rulebase._LOADED.clear()
+    cached = load_project_rulebase()
+    assert cached is not built and [r.id for r in cached.rules] == [r.id for r in built.rules]
+    rulebase._LOADED.clear()
