@@ -216,6 +216,8 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
         vocab.shows_failure(f.name) for f in facts)
     if healthy_check:
         _words_only_as_checks(diagnoses)
+    if any(d.severity in ALARMS for d in diagnoses) and all(f.source == "question" for f in facts if trouble.shown(f)):
+        _alarms_like_healthy_threads(c.question, diagnoses, warnings)
     if leads and diagnoses:
         for d in diagnoses:   # reached only through the looser reading: something to check, not a finding
             d.severity = "info"
@@ -335,6 +337,30 @@ def _setup_only_as_checks(diagnoses: list[Diagnosis]) -> None:
     for d in diagnoses:
         if d.severity == "warning" and not any(e.fact.startswith(_Trouble.EXPLAINING) for e in d.evidence):
             d.severity = "info"
+
+
+ALARMS = ("warning", "critical")
+HEALTHY_SHARE = 0.6   # of the closest resolved threads (retrieval/cases.py): chosen on the dev split
+
+
+def _alarms_like_healthy_threads(question: str, diagnoses: list[Diagnosis], warnings: list[str]) -> None:
+    """Only the user's words show trouble, and they read like threads that maintainers answered with
+    "this is expected": the findings stay, ranked as they are, as things to check rather than alarms."""
+    from assistant.retrieval.cases import case_library
+    from assistant.retrieval.embedder import load_embedder
+
+    library, embedder = case_library(), load_embedder()
+    if library is None or embedder is None or embedder.model_id != library.model or not question.strip():
+        return
+    share, closest = library.healthy_share(embedder.embed([question])[0])
+    if share < HEALTHY_SHARE or closest is None:
+        return
+    for d in diagnoses:
+        if d.severity in ALARMS:
+            d.severity = "info"
+    warnings.append(f"threads that read like yours were answered as expected behaviour (closest: {closest.source}"
+                    + (f" - {closest.resolution}" if closest.resolution else "") + "); the findings below are things "
+                    "to check, not alarms")
 
 
 def _words_only_as_checks(diagnoses: list[Diagnosis]) -> None:
