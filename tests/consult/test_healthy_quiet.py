@@ -128,5 +128,5 @@ def test_a_setup_finding_with_nothing_wrong_shown_is_a_check_not_an_alarm(tmp_pa
     found = {d.id: d.severity for d in consult(question, attachments=[config]).diagnoses}
     assert found.get("lr_too_low") == "info"
     # the same learning rate beside a loss that does not move is a cause, with its alarm
-    stuck = {d.id: d.severity for d in consult("my loss is flat at 2.3 for 2000 steps", attachments=[config]).diagnoses}
+    stuck = {d.id: d.severity for d in consult("my loss is stuck at 2.3 and has not decreased at all in 2000 steps: the adapter learns nothing", attachments=[config]).diagnoses}
     assert stuck.get("lr_too_low") in ("warning", "critical")
