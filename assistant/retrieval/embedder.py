@@ -186,6 +186,8 @@ class Embedder:
         the bulk embedding of an index build."""
         import numpy as np
 
+        # a lone surrogate (bad input decoded with surrogateescape) is no text the tokenizer takes
+        texts = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         use_cache = len(texts) <= QUERY_BATCH if cache is None else cache
         todo = list(range(len(texts)))
