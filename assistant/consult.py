@@ -17,6 +17,7 @@ from assistant.engine.facts import thaw
 from assistant.evidence import read_attachment
 from assistant.evidence.series import Reading
 from assistant.knowledge import sections_by_anchor
+from assistant.precedents import precedents, weigh_by_precedent
 from assistant.report import Citation, Diagnosis, Evidence, Fix, InputSummary, Question, Report, SEVERITY_ORDER
 from assistant.rulebase import Catalog, Vocabulary, load_catalog, load_project_rulebase, load_vocabulary
 from assistant.words import context_facts, facts_from_words, kind_from_words
@@ -207,6 +208,8 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
         eng = _run_engine(rb, facts)
     trouble = _Trouble(vocab)
     diagnoses = [_diagnosis(eng, concl, catalog, trouble) for concl in eng.conclusions() if concl.cf > THRESHOLD]
+    if diagnoses:
+        weigh_by_precedent(diagnoses, precedents(c.question))
     symptoms = sorted({f.name for f in facts if trouble.shown(f)})
     if symptoms:
         _advice_below_causes(diagnoses)
