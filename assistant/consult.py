@@ -208,7 +208,7 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
         eng = _run_engine(rb, facts)
     trouble = _Trouble(vocab)
     diagnoses = [_diagnosis(eng, concl, catalog, trouble) for concl in eng.conclusions() if concl.cf > THRESHOLD]
-    if diagnoses:
+    if len(diagnoses) > 1:   # something to reorder: a lone finding keeps the rules' certainty
         weigh_by_precedent(diagnoses, precedents(c.question))
     symptoms = sorted({f.name for f in facts if trouble.shown(f)})
     if symptoms:

@@ -58,12 +58,14 @@ def test_a_broken_index_is_a_warning_not_a_failure(user_dirs: Path, monkeypatch:
 
 
 def test_rules_only_reports_never_load_the_index(user_dirs: Path) -> None:
+    """No user docs and the rules reached findings: neither the search index nor Chroma is touched (the
+    question's MiniLM vector may be: the resolved threads' precedent reorders the findings)."""
     code = (
         "import sys\n"
         "from assistant.consult import consult\n"
         f"r = consult('my loss goes to nan around step 210', attachments={[str(p) for p in LORA_NAN]!r})\n"
         "assert r.diagnoses\n"
-        "loaded = [m for m in ('assistant.retrieval.index', 'chromadb', 'numpy', 'bm25s', 'tokenizers') if m in sys.modules]\n"
+        "loaded = [m for m in ('assistant.retrieval.index', 'chromadb', 'bm25s') if m in sys.modules]\n"
         "print('LOADED', loaded)\n"
     )
     env = {**os.environ, "TSA_DATA_DIR": str(user_dirs / "data")}
