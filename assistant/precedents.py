@@ -23,6 +23,7 @@ from assistant.report import Citation, Diagnosis, Evidence
 __all__ = ["Precedent", "precedents", "weigh_by_precedent", "PRECEDENT_WEIGHT"]
 
 PRECEDENT_WEIGHT = 1.0   # certainty added per unit of vote share (time-split, see above)
+MIN_WORDS = 5            # a question shorter than this ("loss nan") says too little to find threads like it
 _KNEE = 0.9              # above this the sum is squashed toward 1
 
 
@@ -35,9 +36,9 @@ class Precedent:
 
 
 def precedents(question: str) -> dict[str, Precedent]:
-    """Catalog id -> its share of the closest resolved threads' vote; empty without a question, the
-    library or its embedder."""
-    if not question.strip():
+    """Catalog id -> its share of the closest resolved threads' vote; empty for a question of a few words,
+    or without the library or its embedder."""
+    if len(question.split()) < MIN_WORDS:
         return {}
     from assistant.retrieval.cases import case_library
     from assistant.retrieval.embedder import load_embedder
