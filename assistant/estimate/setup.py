@@ -15,6 +15,12 @@ _CKPT_ON = (True, "offload", "offload_disk", "unsloth")
 _PAIRED_RL = {"dpo", "ipo", "simpo", "orpo", "cpo"}  # chosen and rejected run through the model together
 _REF_MODEL_RL = {"dpo", "ipo", "kto"}                # keep a frozen reference copy (unless the adapter doubles as it)
 _AXOLOTL_SEQUENCE_LEN = 512
+# Another trainer's config that names no sequence length trains at that trainer's default, not axolotl's
+# 512: LLaMA-Factory's cutoff_len 2048, TRL's SFTConfig/DPOConfig max_length 1024 (the `hf` layer: Trainer
+# and TRL command lines), ms-swift 2.x max_length 2048, OpenRLHF's SFT max_len 2048, verl's
+# max_prompt_length + max_response_length 512 + 512, and the max_seq_length Unsloth's notebooks set (2048).
+_TOOL_SEQUENCE_LEN = {"llamafactory": 2048, "hf": 1024, "swift": 2048, "openrlhf": 2048, "verl": 1024,
+                      "unsloth": 2048}
 _AXOLOTL_LORA_R = 8
 
 
@@ -101,7 +107,7 @@ def setup_from_config(config: Mapping[str, Any]) -> TrainSetup:
         dtype_bytes=2 if precision != "fp32" or get("load_in_8bit") is True else 4, precision=precision,
         micro_batch_size=integer("micro_batch_size", 1),
         gradient_accumulation_steps=integer("gradient_accumulation_steps", 1),
-        sequence_len=sequence or _AXOLOTL_SEQUENCE_LEN, prompt_len=prompt or None, completion_len=completion or None,
+        sequence_len=sequence or _TOOL_SEQUENCE_LEN.get(str(get("tool", "")), _AXOLOTL_SEQUENCE_LEN), prompt_len=prompt or None, completion_len=completion or None,
         gradient_checkpointing=get("gradient_checkpointing") in _CKPT_ON or (
             # LLaMA-Factory checkpoints by default (disable_gradient_checkpointing turns it off)
             get("tool") == "llamafactory" and get("gradient_checkpointing") is None

@@ -34,13 +34,26 @@ _HYPOTHESIS = re.compile(
     r"\b(?:does|do|did|would|could|can) (?:this|that|it|these|those) (?:mean|imply|indicate|suggest|be a sign)|"
     r"\bcould (?:this|that|it) be\b|\bis (?:this|that|it) (?:a sign|because|due to|caused by)|"
     r"\b(?:i'?m|i am|am i) (?:worried|afraid|concerned|wondering)\b|\bworried (?:that|about)\b|\bis it possible that\b|"
+    r"\bis (?:this|that|it) (?:[\w-]+ ){1,4}or (?:is it |is this |just )?(?:normal|expected|fine|ok|okay|healthy)\b|"
     r"\bwhat if\b|\bi (?:suspect|wonder)\b|\bmy guess is\b|\bwondering (?:if|whether)\b|会不会|是不是因为|怀疑")
 _SENTENCE_END = re.compile(r"(?<=[!?。！？\n])\s*|(?<=\.)\s+")  # not inside "0.56"
 
 
+# A consequence said as a possibility names no symptom of this run: a warning's own caveat pasted in the question
+# ("this can cause the process to hang", "Disabling parallelism to avoid deadlocks", "might lead to unexpected
+# behaviour") or a precaution ("I set X to avoid hangs"). The clause goes; the rest of the sentence stays, so
+# "... to avoid hangs, but it still hangs" keeps its hang.
+_CAVEAT = re.compile(
+    r"\b(?:(?:this|which|that|it|these|they) )?(?:can|may|might|could|will likely|would|is likely to) "
+    r"(?:potentially )?(?:cause|lead to|result in|trigger)\b[^.;,!?\"'`\n]*|"
+    r"\b(?:in order )?to (?:avoid|prevent) [^.;,!?\"'`\n]*", re.IGNORECASE)
+
+
 def assertions(question: str) -> str:
-    """The question without the sentences that only ask about a possible cause or symptom."""
-    return " ".join(s for s in _SENTENCE_END.split(question) if not _HYPOTHESIS.search(s.lower()))
+    """The question without the sentences that only ask about a possible cause or symptom, and without the
+    clauses that only name a possible consequence."""
+    kept = " ".join(s for s in _SENTENCE_END.split(question) if not _HYPOTHESIS.search(s.lower()))
+    return _CAVEAT.sub(" ", kept)
 
 
 def facts_from_words(question: str, run_kind: str = "unknown") -> list[Fact]:

@@ -48,6 +48,17 @@ _ZERO_THEN_UP = re.compile(r"\b(?:0|zero)\b.{0,60}\b(?:then|after that|afterward
                            r"(?:increas\w*|ris(?:es|ing|e)|rose|climb\w*|grow\w*|goes up|going up|went up|go up|improv\w*)")
 # advantages normalised per group average to 0 by construction: "they sum to 0" describes the method, not a stuck metric
 _NORMALISED = re.compile(r"\b(?:sums?|summ\w*|adds? up|add(?:ed|ing) up|averag\w*|cancel\w*|zero[- ]mean|normali[sz]\w*|whiten\w*)\b|归一化")
+# A zero said of only part of the run ("reward_std is 0 for some batches": groups whose completions all scored
+# alike, normal in GRPO) or only its first step ("grad_norm is 0 on the first step, then normal") is no metric
+# stuck at zero. Said of an RL group statistic (or the first step of any metric) and not also said to stay.
+_PARTIAL_ZERO = re.compile(
+    r"\b(?:for|in|on|at|with) (?:some|a few|certain|occasional|individual|a handful of) (?:of (?:the )?)?"
+    r"(?:batches|groups|prompts|samples|questions|rollouts)\b|\b(?:sometimes|occasionally|at times|now and then)\b|"
+    r"\bsome (?:groups|batches|prompts)\b")
+_FIRST_STEP_ONLY = re.compile(r"\b(?:first|initial|opening) (?:step|iteration|batch|update)\b[^.?!]{0,60}\bthen (?:it'?s |is |goes |becomes |back to |looks )?"
+                              r"(?:normal|fine|ok|okay|non-?zero|positive)\b")
+_STAYS = re.compile(r"\b(?:stays?|stayed|remains?|remained|stuck|always|every (?:step|batch)|all (?:the )?(?:steps|batches))\b")
+_GROUP_STATS = re.compile(r"^(?:reward|reward_std|advantages|accuracy|kl|grad_norm|rewards/.+)$")
 _BECOMES = re.compile(r"\b(?:becomes?|became|becoming|turns? (?:in)?to|turned (?:in)?to|ends? up (?:at|as)|comes? (?:down )?to|came (?:down )?to|drops? to|dropped to|falls? to|fell to)\b")
 SHORT_SPAN = 10  # fewer logged steps than this cannot show a trend against step-to-step noise
 _LENGTH_METRICS = ("completions/mean_length",)
@@ -284,6 +295,9 @@ def claim_facts(claim: Claim, run_kind: str = "unknown") -> list[Fact]:
         return out
     zero = (bool(vals) and all(v == 0 for v in vals)) or (claim.has("zero_words") and not vals)
     if zero and m == "advantages" and _NORMALISED.search(words):
+        return out
+    if zero and not _STAYS.search(words) and (_FIRST_STEP_ONLY.search(words)
+                                              or (_GROUP_STATS.match(m) and _PARTIAL_ZERO.search(words))):
         return out
     if zero:
         falling = claim.has("down") and not claim.has("all_words", "from_start")

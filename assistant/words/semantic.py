@@ -31,6 +31,14 @@ MEANINGS = RULES_DIR / "meanings.yaml"
 VECTORS = Path(__file__).resolve().parent / "meanings.npz"
 SOURCE = "question"
 _NEGATION = re.compile(r"\b(?:no|not|never|without|nothing|none|isn'?t|aren'?t|wasn'?t|doesn'?t|don'?t|didn'?t|won'?t|can'?t|cannot)\b")
+# A clause that says the run or a metric is fine ("training runs fine", "the loss looks ok") names no symptom:
+# it is the user's observation that nothing is wrong, however close its words sit to a failure's
+# paraphrase. One that turns ("runs fine for 2k steps, then diverges") still reads as usual.
+_REASSURED = re.compile(
+    r"\b(?:runs?|ran|running|works?|worked|working|looks?|looked|looking|seems?|seemed|goes|went|going|trains?|"
+    r"trained|training|proceeds?|converges?|decreases?|decreasing|is|are|was|were)\s+(?:\w+\s+)?"
+    r"(?:fine|ok|okay|normal|normally|smoothly|well|good|healthy|as expected)\b(?![- ]?tun)")
+_TURN = re.compile(r"\b(?:then|until|till|after|before|suddenly|but|however|except|later|eventually|and|while|whereas|only|yet)\b")
 # ... and a colon before a space ("GRPO with vLLM: the rollouts look like the base model"): the setup named first
 _CLAUSE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|:(?=\s)|\n|,\s*(?:but|and|while|whereas|though|although)\b|\s+but\s+")
 MIN_WORDS = 3
@@ -132,6 +140,8 @@ def semantic_facts(question: str, exclude: Sequence[str] = (), lead: bool = Fals
     best: dict[str, tuple[float, str]] = {}
     for i, clause in enumerate(parts):
         negated = bool(_NEGATION.search(clause))
+        if not negated and _REASSURED.search(clause) and not _TURN.search(clause):
+            continue
         for j in scores[i].argsort()[::-1]:
             score = float(scores[i, j])
             if score < threshold:

@@ -202,8 +202,14 @@ def test_plain_rl_questions_lead_with_the_cause(question: str, want: str) -> Non
 
 
 def test_completion_length_that_only_falls_is_a_truncation_lead_and_stays_quiet() -> None:
-    report = consult((DEV / "r-simplerl-verl-response-length-decreases-step0-truncated" / "question.txt").read_text())
+    report = consult("I followed the recipe with verl on a base model, but response_length/mean in wandb goes down "
+                     "during training instead of up. What's the problem?")
     assert [(d.id, d.severity) for d in report.diagnoses][:1] == [("completions_truncated", "info")]
+
+
+def test_a_fall_after_very_long_first_rollouts_is_a_truncation_finding() -> None:
+    report = consult((DEV / "r-simplerl-verl-response-length-decreases-step0-truncated" / "question.txt").read_text())
+    assert [(d.id, d.severity) for d in report.diagnoses][:1] == [("completions_truncated", "warning")]
 
 
 @pytest.mark.parametrize("text, fact", [
@@ -412,3 +418,63 @@ def test_rollout_engine_and_truncation_questions_lead_with_the_cause(question: s
 def test_a_collapse_into_nan_does_not_lead_with_the_rl_rate() -> None:
     got = first("verl GRPO: at some step the outputs all become '!' and the KL turns NaN, training collapses.")
     assert got[:1] != ["lr_too_high"]
+
+
+# --- signals named in words: correct answers scored 0, inner updates, clip bounds, early length, zero loss ---
+
+@pytest.mark.parametrize("text, fact", [
+    ("the score is 0 although the generated outputs clearly contain the correct answers", "user.outputs_correct"),
+    ("i can see the right answers in the completions but nothing gets rewarded", "user.outputs_correct"),
+    ("the rollouts end normally: normal lengths and almost no truncation", "user.not_truncated"),
+    ("every rollout batch is reused for 8 policy updates", "user.many_inner_updates"),
+    ("we run ppo_epochs=6 on each batch", "user.many_inner_updates"),
+    ("our config uses clip_range = 1e-3", "user.clip_bounds_tight"),
+    ("from the first steps the responses are very long and later they shrink", "user.early_completions_long"),
+    ("the grpo loss stays at exactly 0 the whole time", "user.loss_zero"),
+    ("why is my loss always zero", "user.loss_zero"),
+])
+def test_rl_signals_named_in_words(text: str, fact: str) -> None:
+    assert fact in names(text)
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("the model never gives the right answer", "user.outputs_correct"),
+    ("the clipped ratio is 0.9 for most steps", "user.not_truncated"),
+    ("num_iterations=1 and 3 epochs over the data", "user.many_inner_updates"),
+    ("adam_epsilon=1e-5 and epsilon=0.2", "user.clip_bounds_tight"),
+    ("if the rewards are not constant the advantages should not be zero", "user.reward_not_increasing"),
+    ("we ran dpo as the last stage of our rlhf pipeline", "user.grpo"),
+])
+def test_rl_signal_words_that_must_not_fire(text: str, fact: str) -> None:
+    assert fact not in names(text)
+
+
+def test_reward_margin_in_words_is_the_preference_margin() -> None:
+    out = claimed("the reward margin keeps growing through the run", "dpo")
+    assert [v["metric"] for n, v in out if n == "symptom.trend"] == ["rewards/margins"]
+
+
+@pytest.mark.parametrize("question, want", [
+    ("GRPO with a math verifier: the reward is 0 on every step, yet the completions clearly contain the correct answers "
+     "and there is almost no truncation.", "reward_function_broken"),
+    ("Flow-matching GRPO with clip_range = 1e-4: the importance ratio almost always goes past the clip range.",
+     "clipping_too_aggressive"),
+    ("verl GRPO on a base model: at step 0 the responses are very long, then response_length goes down during training.",
+     "completions_truncated"),
+    ("PPO: the policy entropy keeps going up for the whole run and the samples turn into gibberish.", "entropy_too_high"),
+    ("GRPO on a model I had already SFT-tuned on the task, custom reward: the training loss stays at exactly 0 the "
+     "whole time.", "no_learning_signal"),
+])
+def test_named_rl_signals_lead_with_their_cause(question: str, want: str) -> None:
+    assert first(question)[:1] == [want]
+
+
+def test_entropy_at_zero_explains_a_flat_reward() -> None:
+    got = first("PPO: the entropy has dropped to zero and stays there, and the reward is flat since then.")
+    assert got[:1] == ["entropy_collapse"] and "reward_function_broken" not in got
+
+
+def test_kl_spikes_with_an_inference_engine_name_the_logprob_mismatch() -> None:
+    with_engine = first("PPO with rollouts from vLLM: now and then the KL metric spikes far above the rest of the curve.")
+    without = first("PPO: now and then the KL metric spikes far above the rest of the curve.")
+    assert "is_ratio_divergence" in with_engine[:2] and "is_ratio_divergence" not in without[:2]
