@@ -107,7 +107,8 @@ def setup_from_config(config: Mapping[str, Any]) -> TrainSetup:
         dtype_bytes=2 if precision != "fp32" or get("load_in_8bit") is True else 4, precision=precision,
         micro_batch_size=integer("micro_batch_size", 1),
         gradient_accumulation_steps=integer("gradient_accumulation_steps", 1),
-        sequence_len=sequence or _TOOL_SEQUENCE_LEN.get(str(get("tool", "")), _AXOLOTL_SEQUENCE_LEN), prompt_len=prompt or None, completion_len=completion or None,
+        sequence_len=sequence or _TOOL_SEQUENCE_LEN.get(str(get("tool", "")), _AXOLOTL_SEQUENCE_LEN),
+        prompt_len=prompt or None, completion_len=completion or None,
         gradient_checkpointing=get("gradient_checkpointing") in _CKPT_ON or (
             # LLaMA-Factory checkpoints by default (disable_gradient_checkpointing turns it off)
             get("tool") == "llamafactory" and get("gradient_checkpointing") is None
