@@ -349,13 +349,13 @@ HEALTHY_SHARE = 0.6   # of the closest resolved threads (retrieval/cases.py): ch
 def _alarms_like_healthy_threads(question: str, diagnoses: list[Diagnosis], warnings: list[str]) -> None:
     """Only the user's words show trouble, and they read like threads that maintainers answered with
     "this is expected": the findings stay, ranked as they are, as things to check rather than alarms."""
-    from assistant.retrieval.cases import case_library
-    from assistant.retrieval.embedder import load_embedder
+    from assistant.retrieval.cases import library_and_vector
 
-    library, embedder = case_library(), load_embedder()
-    if library is None or embedder is None or embedder.model_id != library.model or not question.strip():
+    found = library_and_vector(question)
+    if found is None:
         return
-    share, closest = library.healthy_share(embedder.embed([question])[0])
+    library, vector = found
+    share, closest = library.healthy_share(vector)
     if share < HEALTHY_SHARE or closest is None:
         return
     for d in diagnoses:

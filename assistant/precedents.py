@@ -40,13 +40,13 @@ def precedents(question: str) -> dict[str, Precedent]:
     or without the library or its embedder."""
     if len(question.split()) < MIN_WORDS:
         return {}
-    from assistant.retrieval.cases import case_library
-    from assistant.retrieval.embedder import load_embedder
+    from assistant.retrieval.cases import library_and_vector
 
-    library, embedder = case_library(), load_embedder()
-    if library is None or embedder is None or embedder.model_id != library.model:
+    found = library_and_vector(question)
+    if found is None:
         return {}
-    votes = library.votes(embedder.embed([question])[0])
+    library, vector = found
+    votes = library.votes(vector)
     total = sum(vote for _, vote, _, _ in votes)
     if total <= 0:
         return {}

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator
 from assistant.paths import PROJECT_DIR
 
 __all__ = ["LIBRARY", "CORPUS", "ResolvedCase", "CaseLibrary", "case_library", "corpus_digest", "build_library",
-           "holding_out"]
+           "holding_out", "library_and_vector"]
 
 LIBRARY = Path(__file__).resolve().parent / "cases.npz"
 CORPUS = PROJECT_DIR / "tests" / "cases" / "dev"
@@ -163,6 +163,19 @@ def case_library() -> CaseLibrary | None:
 
     arrays = load_arrays(LIBRARY, None)
     return CaseLibrary(arrays) if arrays is not None else None
+
+
+def library_and_vector(question: str) -> tuple[CaseLibrary, Any] | None:
+    """The shipped library and the question's vector from the embedder it was built with; None without a
+    question, the library or that embedder."""
+    if not question.strip():
+        return None
+    from assistant.retrieval.embedder import load_embedder
+
+    library, embedder = case_library(), load_embedder()
+    if library is None or embedder is None or embedder.model_id != library.model:
+        return None
+    return library, embedder.embed([question])[0]
 
 
 def main(argv: list[str]) -> int:

@@ -76,13 +76,12 @@ def guide_ranking(question: str) -> dict[str, GuideHit]:
 def thread_ranking(question: str) -> dict[str, ThreadHit]:
     """Catalog id -> the closest resolved thread with that cause, by the threads' vote; empty without
     the library or the embedder it was built with."""
-    from assistant.retrieval.cases import case_library
-    from assistant.retrieval.embedder import load_embedder
+    from assistant.retrieval.cases import library_and_vector
 
-    library, embedder = case_library(), load_embedder()
-    if library is None or embedder is None or embedder.model_id != library.model:
+    found = library_and_vector(question)
+    if found is None:
         return {}
-    vector = embedder.embed([question])[0]
+    library, vector = found
     return {cause: ThreadHit(case, sim) for cause, _, case, sim in library.votes(vector)}
 
 
