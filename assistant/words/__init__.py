@@ -49,6 +49,26 @@ _CAVEAT = re.compile(
     r"\b(?:in order )?to (?:avoid|prevent) [^.;,!?\"'`\n]*", re.IGNORECASE)
 
 
+# A library's warning quoted verbatim ("You are attempting to use ... without specifying a torch dtype", "X only
+# supports float16 and bfloat16", "is deprecated and will be removed") is a notice the run printed and went on
+# past, not a failure: its words are not the user's account of a symptom, so the meaning matcher does not read
+# them. A quote that names an error (Error, Traceback, failed, cannot) stays.
+_QUOTED = re.compile(r"\"[^\"]{8,600}\"|\u201c[^\u201d]{8,600}\u201d|(?<![\w'])'[^'\n]{8,600}'(?![\w'])")
+_NOTICE = re.compile(
+    r"\b(?:you are attempting|without specifying|only supports?|is not supported\b[^\"]{0,40}\busing|deprecat\w*|"
+    r"will be removed|in a future (?:version|release)|falling back|fall back|will be cast|is cast to|casting|"
+    r"might lead to|may lead to|unexpected behaviou?r|we recommend|it is recommended|consider (?:setting|using|passing)|"
+    r"you should (?:run|use|set|pass)|has no effect|will be ignored|is ignored|are ignored)\b", re.IGNORECASE)
+_FAULT = re.compile(r"error|exception|traceback|\bfail\w*|\bcannot\b|\bcan'?t\b|\bunable\b|no module|not found|"
+                    r"illegal|segmentation|core dumped|\bnan\b|out of memory|\boom\b|killed|abort\w*", re.IGNORECASE)
+
+
+def unquoted_notices(question: str) -> str:
+    """The question without the library notices quoted in it (warnings, not errors)."""
+    return _QUOTED.sub(lambda m: " " if _NOTICE.search(m.group()) and not _FAULT.search(m.group()) else m.group(),
+                       question)
+
+
 def assertions(question: str) -> str:
     """The question without the sentences that only ask about a possible cause or symptom, and without the
     clauses that only name a possible consequence."""
@@ -72,5 +92,5 @@ def facts_from_words(question: str, run_kind: str = "unknown") -> list[Fact]:
     if not claimed and not any(f.name not in context for f in found):
         from assistant.words.semantic import semantic_facts  # the embedder loads only here
 
-        found += semantic_facts(stated, exclude=[f.name for f in found])
+        found += semantic_facts(unquoted_notices(stated), exclude=[f.name for f in found])
     return found + facts_from_quantities(question)
