@@ -6,11 +6,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.retrieval.embedder import model_dir
-from assistant.words import facts_from_words, unquoted_notices
-
-
-def names(text: str) -> set[str]:
-    return {f.name for f in facts_from_words(text)}
+from assistant.words import unquoted_notices
+from .helpers import names
 
 
 @pytest.mark.parametrize("text", [

@@ -9,10 +9,7 @@ import pytest
 from assistant.retrieval.embedder import model_dir
 from assistant.words import facts_from_words
 from assistant.words.semantic import semantic_facts
-
-
-def names(text: str) -> set[str]:
-    return {f.name for f in facts_from_words(text)}
+from .helpers import names
 
 
 @pytest.mark.parametrize("text,fact", [

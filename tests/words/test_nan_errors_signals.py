@@ -7,21 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.consult import consult
-from assistant.words.phrases import phrase_facts
-
-
-def phrases(text: str) -> set[str]:
-    return {f.name for f in phrase_facts(text.lower())}
-
-
-def first(text: str) -> str | None:
-    report = consult(text)
-    return report.diagnoses[0].id if report.diagnoses else None
-
-
-def ids(text: str) -> list[str]:
-    return [d.id for d in consult(text).diagnoses]
+from .helpers import first, ids, phrases
 
 
 # --- pad token -------------------------------------------------------------------------------------

@@ -11,15 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.consult import consult
-from assistant.words.phrases import phrase_facts
-
-
-def phrases(text: str) -> set[str]:
-    return {f.name for f in phrase_facts(text.lower())}
-
-
-def ids(text: str, attachments: list[Path] | None = None) -> list[str]:
-    return [d.id for d in consult(text, attachments=attachments or []).diagnoses]
+from .helpers import ids, phrases
 
 
 # --- Hub downloads that stall -----------------------------------------------------------------------

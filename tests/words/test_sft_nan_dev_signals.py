@@ -7,20 +7,11 @@ import pytest
 
 from assistant.consult import consult
 from assistant.words.claims import facts_from_claims
-from assistant.words.phrases import phrase_facts
+from .helpers import first, phrases
 
 
 def claim_names(text: str) -> set[str]:
     return {f.name for f in facts_from_claims(text, "sft")}
-
-
-def phrases(text: str) -> set[str]:
-    return {f.name for f in phrase_facts(text.lower())}
-
-
-def first(text: str) -> str | None:
-    report = consult(text)
-    return report.diagnoses[0].id if report.diagnoses else None
 
 
 # --- claims: a GPU count and model ahead of the metric are no values of it ------------------------

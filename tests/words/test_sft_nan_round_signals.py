@@ -7,20 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.consult import consult
-from assistant.words.phrases import phrase_facts
-
-
-def phrases(text: str) -> set[str]:
-    return {f.name for f in phrase_facts(text.lower())}
-
-
-def ids(text: str) -> list[str]:
-    return [d.id for d in consult(text).diagnoses]
-
-
-def first(text: str) -> str | None:
-    found = ids(text)
-    return found[0] if found else None
+from .helpers import first, ids, phrases
 
 
 # --- phrases -----------------------------------------------------------------------------------

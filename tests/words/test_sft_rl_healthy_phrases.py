@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.words import facts_from_words
-
-
-def names(text: str) -> set[str]:
-    return {f.name for f in facts_from_words(text)}
+from .helpers import names
 
 
 @pytest.mark.parametrize("text,fact", [
