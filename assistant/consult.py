@@ -370,7 +370,7 @@ def _words_only_as_checks(diagnoses: list[Diagnosis]) -> None:
     """The user asks whether what they see is normal, and nothing failed outright: a hypothesis that
     rests on their description alone is something to check (info), not an alarm."""
     for d in diagnoses:
-        if d.severity == "warning" and d.evidence and all(e.source == "question" for e in d.evidence):
+        if d.severity in ALARMS and d.evidence and all(e.source == "question" for e in d.evidence):
             d.severity = "info"
 
 

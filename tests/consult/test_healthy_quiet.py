@@ -130,3 +130,18 @@ def test_a_setup_finding_with_nothing_wrong_shown_is_a_check_not_an_alarm(tmp_pa
     # the same learning rate beside a loss that does not move is a cause, with its alarm
     stuck = {d.id: d.severity for d in consult("my loss is stuck at 2.3 and has not decreased at all in 2000 steps: the adapter learns nothing", attachments=[config]).diagnoses}
     assert stuck.get("lr_too_low") in ("warning", "critical")
+
+
+def test_a_worried_question_alone_makes_no_alarm_of_any_severity() -> None:
+    """"Is this normal?" with nothing failed outright: a hypothesis resting on the user's description alone is
+    reported as a check, whether its rule calls the cause a warning or critical; evidence from a file keeps it."""
+    from assistant.consult import _words_only_as_checks
+    from assistant.report import Diagnosis, Evidence
+
+    said = [Evidence("user.loss_zero", "the loss is 0 from step 2", "question")]
+    logged = said + [Evidence("symptom.loss_zero", "loss 0.0 from step 2", "train.log")]
+    found = [Diagnosis("mixed_precision_instability", "fp16", 0.8, "critical", list(said)),
+             Diagnosis("label_masking_wrong", "labels", 0.6, "warning", list(said)),
+             Diagnosis("lr_too_high", "lr", 0.5, "critical", logged)]
+    _words_only_as_checks(found)
+    assert [d.severity for d in found] == ["info", "info", "critical"]
