@@ -35,7 +35,10 @@ _HYPOTHESIS = re.compile(
     r"\bcould (?:this|that|it) be\b|\bis (?:this|that|it) (?:a sign|because|due to|caused by)|"
     r"\b(?:i'?m|i am|am i) (?:worried|afraid|concerned|wondering)\b|\bworried (?:that|about)\b|\bis it possible that\b|"
     r"\bis (?:this|that|it) (?:[\w-]+ ){1,4}or (?:is it |is this |just )?(?:normal|expected|fine|ok|okay|healthy)\b|"
-    r"\bwhat if\b|\bi (?:suspect|wonder)\b|\bmy guess is\b|\bwondering (?:if|whether)\b|会不会|是不是因为|怀疑")
+    r"\bwhat if\b|\bi (?:suspect|wonder)\b|\bmy guess is\b|\bwondering (?:if|whether)\b|会不会|是不是因为|怀疑|"
+    # a yes/no question whether something causes a problem, or whether there is one: "Does LoRA cause a memory
+    # leak?", "Is there a bug in the collator?" (a "why does X cause Y?" asks about something seen: it stays)
+    r"^\W*(?:so |but |and |then |also )?(?:(?:does|do|did|can|could|will|would) [^?]{1,80}?\bcause|(?:is|are) there)\b[^?]*\?")
 _SENTENCE_END = re.compile(r"(?<=[!?。！？\n])\s*|(?<=\.)\s+")  # not inside "0.56"
 
 
@@ -46,7 +49,10 @@ _SENTENCE_END = re.compile(r"(?<=[!?。！？\n])\s*|(?<=\.)\s+")  # not inside 
 _CAVEAT = re.compile(
     r"\b(?:(?:this|which|that|it|these|they) )?(?:can|may|might|could|will likely|would|is likely to) "
     r"(?:potentially )?(?:cause|lead to|result in|trigger)\b[^.;,!?\"'`\n]*|"
-    r"\b(?:in order )?to (?:avoid|prevent) [^.;,!?\"'`\n]*", re.IGNORECASE)
+    r"\b(?:in order )?to (?:avoid|prevent) [^.;,!?\"'`\n]*|"
+    # a failure feared, not seen: "it looks like it could OOM at any moment", "it is about to run out of memory"
+    r"\b(?:could|might|may|is about to|is going to)(?: (?:easily|soon|eventually|suddenly))? (?:oom|run out of "
+    r"(?:gpu )?memory|crash|hang|blow up|explode)\b[^.;,!?\"'`\n]*", re.IGNORECASE)
 
 
 # A library's warning quoted verbatim ("You are attempting to use ... without specifying a torch dtype", "X only
