@@ -37,8 +37,10 @@ _HYPOTHESIS = re.compile(
     r"\bis (?:this|that|it) (?:[\w-]+ ){1,4}or (?:is it |is this |just )?(?:normal|expected|fine|ok|okay|healthy)\b|"
     r"\bwhat if\b|\bi (?:suspect|wonder)\b|\bmy guess is\b|\bwondering (?:if|whether)\b|会不会|是不是因为|怀疑|"
     # a yes/no question whether something causes a problem, or whether there is one: "Does LoRA cause a memory
-    # leak?", "Is there a bug in the collator?" (a "why does X cause Y?" asks about something seen: it stays)
-    r"^\W*(?:so |but |and |then |also )?(?:(?:does|do|did|can|could|will|would) [^?]{1,80}?\bcause|(?:is|are) there)\b[^?]*\?")
+    # leak?", "Is there a bug in the collator?" ("why does X cause Y?" asks about something seen, and "does fp16
+    # cause the NaN loss?" or "is there a way to fix the NaN?" name a symptom seen: those stay)
+    r"^\W*(?:so |but |and |then |also )?(?:(?:does|do|did|can|could|will|would) [^?]{1,80}?\bcause|(?:is|are) there)"
+    r" (?:a |an |any |some )?(?:[\w-]+ )?(?:leak|bug|problem|issue|mistake)s?\b[^?]*\?")
 _SENTENCE_END = re.compile(r"(?<=[!?。！？\n])\s*|(?<=\.)\s+")  # not inside "0.56"
 
 

@@ -40,7 +40,10 @@ def test_not_read(text: str, fact: str) -> None:
 
 
 def test_a_seen_failure_stays_a_failure() -> None:
-    """The same words about something that happened keep their symptom."""
+    """The same words about something that happened keep their symptom, and a question that names a symptom
+    seen (asking for a fix, or whether a setting causes it) keeps it too."""
+    assert "user.loss_nan" in names("Is there a way to fix the NaN loss?")
+    assert "user.loss_nan" in names("Does fp16 cause the NaN loss?")
     assert "user.cuda_oom" in names("memory is nearly full and then it crashes with CUDA out of memory")
     assert "user.memory_growing" in names("GPU memory keeps growing every step until it crashes")
 
