@@ -1,7 +1,8 @@
 """Words that state a worry or the setup, not a symptom, and symptoms said in words the table missed (dev
 lessons, round 5): a yes/no question whether something causes a problem or whether there is one; a failure
 feared ("it could OOM at any moment"); memory shown as full while the job trains (the caching allocator);
-"no validation set" (the setup) against "no validation loss" (a symptom); a loss that drops "when the second
+"no validation set" (the setup) against "no validation loss" (a symptom); the memory a run takes, as a
+figure (it runs); a version that runs, said alone (no regression); a loss that drops "when the second
 epoch starts"; flash attention breaking on a pre-Ampere GPU; groups with too little reward variance."""
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from .helpers import first, names
 
 @pytest.mark.parametrize("text,fact", [
     ("GPU memory is almost completely full on every card during training", "user.run_trains"),
+    ("on a single GPU the run takes about 16 GB of GPU memory", "user.run_trains"),
+    ("it works with 0.9.2 but crashes with 0.10.0", "user.version_regression"),
     ("显存几乎占满了", "user.run_trains"),
     ("on P40 GPUs it breaks in flash attention instead of training", "user.flash_attn_error"),
     ("flash attention is not available on this machine", "user.flash_attn_error"),
@@ -34,6 +37,9 @@ def test_read(text: str, fact: str) -> None:
     ("memory is nearly full, so it looks like it could OOM at any moment", "user.cuda_oom"),
     ("I train with no validation set, lr 3e-4, 3 epochs", "user.no_eval_loss"),
     ("the loss has a little variance from run to run", "user.same_reward_group"),
+    # a version that runs, said alone, is no regression: "with 0.6.0 it runs quietly, with 0.6.3 it prints a warning"
+    ("With DeepSpeed 0.6.0 it runs quietly, but newer versions print a warning.", "user.version_regression"),
+    ("on a single GPU the run takes about 16 GB of GPU memory", "user.cuda_oom"),
 ])
 def test_not_read(text: str, fact: str) -> None:
     assert fact not in names(text)
