@@ -60,6 +60,13 @@ _WORKS = re.compile(r"\b(?:works?|worked|working|(?:trains?|trained|runs?|ran|go
                     r"without (?:any )?(?:problems?|issues?|errors?))|no (?:problems?|issues?)|succe\w+|fits? fine)\b|正常|没问题")
 _FAILS = re.compile(r"\b(?:oom\w*|out of (?:gpu |cuda )?memory|fail\w*|errors?|crash\w*|won'?t|can'?t|cannot|doesn'?t|"
                     r"don'?t|didn'?t|not|nan|never|unable|hangs?|stuck|killed)\b|报错|失败|不行|爆")
+# A figure of memory in use, not the card's size: "the run takes about 16 GB", "uses 24 GB", "peaks at 70 GB".
+_IN_USE_BEFORE = re.compile(r"\b(?:takes?|taking|took|uses?|using|used|consumes?|consuming|consumed|occupies|occupying|"
+                            r"occupied|allocates?|allocated|reserves?|reserved|reach(?:es|ed)?|peaks? (?:at|of)|jumps? to|"
+                            r"jumped to|grows? to|grew to|rises? to|rose to|goes up to|went up to|usage (?:is|of|at)|"
+                            r"占用|用了)\s*(?:about|around|roughly|approximately|nearly|almost|only|just|up to|over|~)?\s*$")
+_IN_USE_AFTER = re.compile(r"^\s*(?:of (?:gpu |cuda |v)?(?:ram|memory) )?(?:is |are |was |were )?(?:used|in use|allocated|"
+                           r"reserved)\b")
 _HOST = re.compile(r"^\s*(?:of\s+)?(?:system |host |cpu |ddr\d? )?(?:ram|memory on the host|system memory|cpu memory)\b")
 
 
@@ -106,6 +113,8 @@ def _gpu(text: str) -> list[Fact]:
         after, before = text[m.end():m.end() + 30], text[max(0, m.start() - 40):m.start()]
         if _HOST.match(after) or re.search(r"\b(?:ram|cpu|system memory|host)\s*(?:of|:|=)?\s*$", before):
             continue  # host memory, not the GPU's
+        if _IN_USE_BEFORE.search(before) or _IN_USE_AFTER.match(after):
+            continue  # memory in use, not the card's size
         near_gpu = re.search(r"gpu|vram|card|mig|cuda|memory|slice|device|graphics", before + after) or (
             kind is not None and abs(kind[2].start() - m.start()) < 40)
         if near_gpu:

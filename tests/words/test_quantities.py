@@ -113,3 +113,17 @@ def test_the_completion_cap_kept_from_a_setup_that_worked() -> None:
     got = {f.name: f.value for f in facts_from_quantities(
         "I moved a recipe that worked for one model to another, keeping max_new_tokens 4096. Accuracy is 0.")}
     assert got.get("user.max_completion_length") == 4096
+
+
+@pytest.mark.parametrize("text,size", [
+    ("it uses 24 GB of memory", None),
+    ("on a single GPU the run takes about 16 GB of GPU memory", None),
+    ("training uses 38 GB and then OOMs on my A100 40GB", 40.0),
+    ("13 GB used on my 24GB card", 24.0),
+    ("GPU memory usage is 30GB on an 80GB A100", 80.0),
+    ("I have a 24 GB GPU", 24.0),
+])
+def test_memory_in_use_is_not_the_cards_size(text: str, size: float | None) -> None:
+    """The memory a run takes is not what the card holds: the estimate must compare with the card."""
+    got = {f.name: f.value for f in facts_from_quantities(text)}
+    assert got.get("user.gpu_memory_gib") == size

@@ -40,6 +40,8 @@ def test_read(text: str, fact: str) -> None:
     # a version that runs, said alone, is no regression: "with 0.6.0 it runs quietly, with 0.6.3 it prints a warning"
     ("With DeepSpeed 0.6.0 it runs quietly, but newer versions print a warning.", "user.version_regression"),
     ("on a single GPU the run takes about 16 GB of GPU memory", "user.cuda_oom"),
+    # an eval loss that is NaN is there, and NaN: not an eval loss missing
+    ("my eval loss is nan while the train loss is fine", "user.no_eval_loss"),
 ])
 def test_not_read(text: str, fact: str) -> None:
     assert fact not in names(text)
