@@ -25,7 +25,7 @@ from assistant.evidence._structured import BadValue, construct, fact_key
 from assistant.evidence._text import source
 from assistant.evidence.deepspeed_config import DeepSpeedConfigReader, derived_from_dict, derived_from_name
 
-__all__ = ["ConfigEntry", "KNOWN_KEYS", "RENAMED", "ATTENTION_FLAGS", "RL_KINDS", "NUMBER_RE", "INT_RE", "config_entries", "config_facts", "number_of",
+__all__ = ["ConfigEntry", "KNOWN_KEYS", "RENAMED", "ATTENTION_FLAGS", "RL_KINDS", "NUMBER_RE", "INT_RE", "config_entries", "config_facts", "only_yaml_lines", "number_of",
            "yaml_entries", "yaml_top_keys"]
 
 # Top-level keys of axolotl's config schema (src/axolotl/utils/schemas), the deprecated ones
@@ -122,6 +122,14 @@ def yaml_top_keys(head: bytes) -> set[str] | None:
     keys = _yaml_top_keys(head)
     _last_head = (head, frozenset(keys) if keys is not None else None)
     return keys
+
+
+def only_yaml_lines(head: bytes) -> bool:
+    """Whether every line that is not blank nor a comment is a `key:` line or nested under one: a config
+    file alone, not a command line or a log pasted with its config."""
+    lines = [ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith(b"#")]
+    return bool(lines) and _YAML_KEY.match(lines[0]) is not None and all(
+        ln[:1] in (b" ", b"\t", b"-") or _YAML_KEY.match(ln) for ln in lines)
 
 
 def _yaml_top_keys(head: bytes) -> set[str] | None:

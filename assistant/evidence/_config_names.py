@@ -162,6 +162,13 @@ NAMES: dict[str, dict[str, str]] = {
         "temperature": "trl.temperature",
         "beta": "rl_beta",
     },
+    # accelerate's config file (`accelerate config` -> default_config.yaml, passed with --config_file)
+    "accelerate": {
+        "num_processes": "world_size",
+        "num_machines": "_nodes",
+        "deepspeed_config.gradient_accumulation_steps": "gradient_accumulation_steps",
+        "deepspeed_config.gradient_clipping": "max_grad_norm",
+    },
     # unsloth's FastLanguageModel.from_pretrained(...) / get_peft_model(...)
     "unsloth": {"model_name": "base_model", "max_seq_length": "sequence_len", "r": "lora_r",
                 "use_gradient_checkpointing": "gradient_checkpointing"},
@@ -212,6 +219,9 @@ VALUES: dict[str, dict[Any, dict[str, Any]]] = {
     # accelerate launch
     "launcher.zero_stage": {1: {"deepspeed": "zero1"}, 2: {"deepspeed": "zero2"}, 3: {"deepspeed": "zero3"}},
     "launcher.mixed_precision": {"bf16": {"bf16": True}, "fp16": {"fp16": True}, "fp8": {"fp8": True}, "no": {}},
+    # accelerate's config file: the same settings as its launch flags
+    "accelerate:deepspeed_config.zero_stage": {1: {"deepspeed": "zero1"}, 2: {"deepspeed": "zero2"}, 3: {"deepspeed": "zero3"}},
+    "accelerate:mixed_precision": {"bf16": {"bf16": True}, "fp16": {"fp16": True}, "fp8": {"fp8": True}, "no": {}},
 }
 
 # Config classes (Python calls and printed reprs; an `Unsloth` prefix is dropped) -> (run kind, tool layer).

@@ -1,4 +1,5 @@
-"""Other tools' config files: LLaMA-Factory and TRL-CLI YAML, verl/EasyR1 YAML, HF ``training_args.json``.
+"""Other tools' config files: LLaMA-Factory and TRL-CLI YAML, verl/EasyR1 YAML, HF ``training_args.json``,
+accelerate's ``default_config.yaml``.
 
 They look like an axolotl YAML (``learning_rate: 1.0e-4``, ``bf16: true``) but name things their own
 way (``cutoff_len``, ``per_device_train_batch_size``, ``actor_rollout_ref.rollout.n``), so this
@@ -20,7 +21,7 @@ from assistant.evidence import Progress, Reader, register
 from assistant.evidence._input import CONFIG_LIMIT, read_text
 from assistant.evidence._structured import compose_yaml, flatten_json, load_json_object
 from assistant.evidence._translate import Setting, kind_of, settings_facts
-from assistant.evidence._config_facts import config_entries, yaml_top_keys
+from assistant.evidence._config_facts import config_entries, only_yaml_lines, yaml_top_keys
 from assistant.evidence.series import Reading
 
 __all__ = ["ToolConfigReader", "tool_of"]
@@ -29,6 +30,7 @@ LLAMAFACTORY_KEYS = frozenset({"stage", "finetuning_type", "cutoff_len", "lora_t
                                "pref_beta", "pref_loss", "dataset_dir", "template"})
 VERL_KEYS = frozenset({"actor_rollout_ref", "worker"})
 HF_KEYS = frozenset({"model_name_or_path", "per_device_train_batch_size", "num_train_epochs", "lr_scheduler_type"})
+ACCELERATE_KEYS = frozenset({"compute_environment", "distributed_type"})  # `accelerate config`'s default_config.yaml
 # Keys only axolotl uses: a mapping holding any of them is an axolotl config.
 AXOLOTL_KEYS = frozenset({"base_model", "micro_batch_size", "sequence_len", "adapter", "num_epochs", "lr_scheduler",
                           "datasets", "rl", "trl", "base_model_config", "_wandb", "wandb_version"})
@@ -45,6 +47,8 @@ def tool_of(keys: set[str]) -> str | None:
         return "llamafactory"
     if keys & HF_KEYS:
         return "hf"
+    if keys & ACCELERATE_KEYS:
+        return "accelerate"
     return None
 
 
@@ -74,7 +78,11 @@ def _head_keys(head: bytes) -> set[str] | None:
         keys = {m.decode("ascii", "replace") for m in _JSON_KEY.findall(head)}
         return keys if {"per_device_train_batch_size", "learning_rate"} <= keys and tool_of(keys) else None
     keys = yaml_top_keys(head)
-    return keys if keys is not None and tool_of(keys) else None
+    tool = tool_of(keys) if keys is not None else None
+    if tool == "accelerate" and not only_yaml_lines(head):
+        return None   # pasted with the command or the log that used it: their readers take the file
+    return keys if tool else None
+
 
 
 def _yaml_settings(text: str, path: Path) -> list[Setting]:

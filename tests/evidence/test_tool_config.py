@@ -211,3 +211,43 @@ def test_bad_yaml_is_refused_with_a_reason(tmp_path: Path, text: str) -> None:
     path.write_text(text)
     with pytest.raises(InputError):
         read_attachment(path)
+
+
+# An `accelerate config` file (default_config.yaml) as posted in a TRL DPO issue, trimmed.
+ACCELERATE_DEEPSPEED = """compute_environment: LOCAL_MACHINE
+debug: false
+deepspeed_config:
+  deepspeed_multinode_launcher: standard
+  gradient_accumulation_steps: 8
+  offload_optimizer_device: cpu
+  offload_param_device: cpu
+  zero3_init_flag: false
+  zero_stage: 2
+distributed_type: DEEPSPEED
+downcast_bf16: 'no'
+machine_rank: 0
+main_training_function: main
+mixed_precision: 'bf16'
+num_machines: 1
+num_processes: 8
+rdzv_backend: static
+same_network: true
+use_cpu: false
+"""
+
+
+def test_accelerate_config_file(tmp_path: Path) -> None:
+    """accelerate's own config file says what its launch flags say: ZeRO stage, precision, processes."""
+    r = read(tmp_path, ACCELERATE_DEEPSPEED, "default_config.yaml")
+    assert r.kind == "axolotl_config" and fact(r, "config.tool") == "accelerate"
+    assert fact(r, "config.deepspeed.zero_stage") == 2 and fact(r, "config.bf16") is True
+    assert fact(r, "config.world_size") == 8 and fact(r, "config.gradient_accumulation_steps") == 8
+
+
+def test_accelerate_config_pasted_under_its_command_stays_the_commands(tmp_path: Path) -> None:
+    """A launch command with the accelerate config pasted below it is read as the command line."""
+    text = ("accelerate launch --config_file accelerate/default_config.yaml src/train_bash.py \\\n"
+            "    --stage sft \\\n    --finetuning_type lora \\\n    --per_device_train_batch_size 2 \\\n"
+            "    --learning_rate 5e-5 \\\n    --fp16\n\n# accelerate_config.yaml\n" + ACCELERATE_DEEPSPEED)
+    r = read(tmp_path, text)
+    assert fact(r, "config.tool") != "accelerate" and fact(r, "config.micro_batch_size") == 2
