@@ -55,7 +55,7 @@ _REGISTRY: list[type[Reader]] = []
 _complete = False
 _READER_MODULES = (  # registration order is sniff order: binary and specific formats first, any-text last
     "tensorboard_events", "probe_report", "trainer_state", "deepspeed_config", "metrics_table", "nvidia_smi",
-    "package_list", "tool_config", "axolotl_config", "hf_args", "command_line", "traceback_paste",
+    "package_list", "tool_config", "axolotl_config", "hf_args", "command_line", "assignments", "traceback_paste",
     "stdout_log", "wandb_run",
 )
 

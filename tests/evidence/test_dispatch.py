@@ -15,8 +15,8 @@ STATE = {"global_step": 20, "max_steps": 100, "log_history": [{"loss": 1.0, "ste
 def test_registry() -> None:
     assert [r.name for r in READERS] == [
         "tensorboard", "probe_report", "trainer_state", "deepspeed_config", "metrics_table", "nvidia_smi",
-        "package_list", "tool_config", "axolotl_config", "hf_args", "command_line", "traceback", "stdout_log",
-        "wandb_run"]
+        "package_list", "tool_config", "axolotl_config", "hf_args", "command_line", "assignments", "traceback",
+        "stdout_log", "wandb_run"]
     assert all(r.kind in KINDS for r in READERS)
     modules = {m.name for m in pkgutil.iter_modules(evidence.__path__) if not m.name.startswith("_")} - {"series"}
     assert modules == {r.__module__.rsplit(".", 1)[1] for r in READERS}  # every reader module registers
