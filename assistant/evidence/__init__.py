@@ -50,6 +50,15 @@ class Reader:
         """Read the whole attachment; raise InputError when nothing can be read."""
         raise NotImplementedError
 
+    def whole_text(self, path: Path, progress: Progress | None = None) -> str:
+        """A config-sized file's text (at most ``max_bytes``), read in one go and reported as such."""
+        from assistant.evidence._input import read_text
+
+        text = read_text(path, self.max_bytes)
+        if progress is not None:
+            progress(len(text), len(text))
+        return text
+
 
 _REGISTRY: list[type[Reader]] = []
 _complete = False

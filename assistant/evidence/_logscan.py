@@ -46,7 +46,8 @@ from assistant.evidence._textmetrics import TextRecord, find_records
 from assistant.evidence._text import ANSI_RE, RANK_RE, clean_text, fragment_at, source
 from assistant.evidence.series import Reading, canonical_metric
 
-__all__ = ["LogScanner", "scan_file", "parse_buffer", "parse_range", "exception_in", "looks_like_metrics", "CHUNK_SIZE"]
+__all__ = ["LogScanner", "scan_file", "parse_buffer", "parse_range", "exception_in", "looks_like_log", "looks_like_metrics",
+           "CHUNK_SIZE"]
 
 CHUNK_SIZE = 8 * 1024 * 1024
 MAX_CARRY = 4 * 1024 * 1024  # a "line" longer than this is processed without waiting for its end
@@ -80,6 +81,12 @@ _AXOLOTL_PREFIXES = ("memory/max_active", "memory/max_mem_active", "tokens/train
 def looks_like_metrics(head: bytes) -> bool:
     """Whether a file's head holds metric dict lines or training progress bars."""
     return bool(_METRIC_HINT.search(head) or _BAR.search(head))
+
+
+def looks_like_log(head: bytes) -> bool:
+    """Whether a file's head is a run's output (metrics, progress bars or a traceback), not a config, even
+    when it prints the run's arguments or settings."""
+    return looks_like_metrics(head) or b"Traceback (most recent call" in head
 
 
 def exception_in(raw: bytes) -> tuple[str, str] | None:

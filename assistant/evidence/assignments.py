@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evidence import Progress, Reader, register
-from assistant.evidence._input import CONFIG_LIMIT, read_text
-from assistant.evidence._logscan import looks_like_metrics
+from assistant.evidence._input import CONFIG_LIMIT
+from assistant.evidence._logscan import looks_like_log
 from assistant.evidence._translate import Setting, kind_of, settings_facts, would_map
 from assistant.evidence.series import Reading
 from assistant.evidence.tool_config import tool_of
@@ -68,7 +68,7 @@ class AssignmentsReader(Reader):
     max_bytes = CONFIG_LIMIT
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        if looks_like_metrics(head) or b"Traceback (most recent call" in head:
+        if looks_like_log(head):
             return False   # a log that prints its arguments: the console-log reader reads the dump from its head
         settings, other = assignments(head.decode("utf-8", "replace"))
         if len(settings) < MIN_KNOWN or other > MAX_OTHER_SHARE * (len(settings) + other):
@@ -77,9 +77,7 @@ class AssignmentsReader(Reader):
         return sum(would_map(s.key, tool, kind) for s in settings) >= MIN_KNOWN
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
-        text = read_text(path, self.max_bytes)
-        if progress is not None:
-            progress(len(text), len(text))
+        text = self.whole_text(path, progress)
         reading = Reading(str(path), self.kind)
         settings, _ = assignments(text)
         reading.facts.extend(settings_facts(settings, _tool(settings), kind_of(settings), path, reading.warnings))

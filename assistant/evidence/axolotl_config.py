@@ -17,7 +17,7 @@ from assistant.errors import InputError
 from assistant.evidence import Progress, Reader, register
 from assistant.evidence._config_facts import KNOWN_KEYS, ConfigEntry, config_entries, config_facts, yaml_top_keys
 from assistant.evidence._config_names import lookup
-from assistant.evidence._input import CONFIG_LIMIT, read_text
+from assistant.evidence._input import CONFIG_LIMIT
 from assistant.evidence._structured import compose_yaml
 from assistant.evidence.series import Reading
 
@@ -37,9 +37,7 @@ class AxolotlConfigReader(Reader):
         return bool({"_wandb", "wandb_version"} & keys or keys & KNOWN_KEYS)
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
-        text = read_text(path, self.max_bytes)
-        if progress is not None:
-            progress(len(text), len(text))
+        text = self.whole_text(path, progress)
         node = compose_yaml(text, str(path))
         reading = Reading(str(path), self.kind)
         if node is None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from assistant.evidence import Progress, Reader, register
 from assistant.evidence._cmdline import is_launch_line, launch_hint_found, parse_commands
 from assistant.evidence._input import CONFIG_LIMIT, read_text
-from assistant.evidence._logscan import looks_like_metrics
+from assistant.evidence._logscan import looks_like_log
 from assistant.evidence._translate import settings_facts
 from assistant.evidence.series import Reading
 
@@ -41,7 +41,7 @@ class CommandLineReader(Reader):
 
     def sniff(self, head: bytes, path: Path) -> bool:
         head = with_program(head)
-        if not launch_hint_found(head) or looks_like_metrics(head) or b"Traceback (most recent call" in head:
+        if not launch_hint_found(head) or looks_like_log(head):
             return False
         text = head.decode("utf-8", "replace")
         logical = _logical(text)

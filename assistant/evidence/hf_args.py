@@ -15,8 +15,8 @@ from pathlib import Path
 
 from assistant.evidence import Progress, Reader, register
 from assistant.evidence._calls import CallDump, find_calls, has_call, parse_python
-from assistant.evidence._input import CONFIG_LIMIT, HEAD_BYTES, read_text
-from assistant.evidence._logscan import looks_like_metrics
+from assistant.evidence._input import CONFIG_LIMIT, HEAD_BYTES
+from assistant.evidence._logscan import looks_like_log
 from assistant.evidence._translate import Setting, kind_of, settings_facts, would_map
 from assistant.evidence.series import Reading
 
@@ -35,7 +35,7 @@ class HfArgsReader(Reader):
     max_bytes = CONFIG_LIMIT
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        if not has_call(head) or looks_like_metrics(head) or b"Traceback (most recent call" in head:
+        if not has_call(head) or looks_like_log(head):
             return False
         text = head.decode("utf-8", "replace")
         dumps = [d for d in find_calls(text) if d.settings]
@@ -48,9 +48,7 @@ class HfArgsReader(Reader):
         return other <= MAX_OTHER_LINES
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
-        text = read_text(path, self.max_bytes)
-        if progress is not None:
-            progress(len(text), len(text))
+        text = self.whole_text(path, progress)
         reading = Reading(str(path), self.kind)
         dumps = find_calls(text)
         if not dumps:

@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.engine.facts import Fact
 from assistant.evidence import Progress, Reader, register
-from assistant.evidence._input import CONFIG_LIMIT, read_text
+from assistant.evidence._input import CONFIG_LIMIT
 from assistant.evidence._structured import flatten_json
 from assistant.evidence._text import source
 from assistant.evidence.series import Reading
@@ -50,9 +50,7 @@ class NvidiaSmiReader(Reader):
         return _csv_header(first) is not None
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
-        text = read_text(path, self.max_bytes)
-        if progress is not None:
-            progress(len(text), len(text))
+        text = self.whole_text(path, progress)
         reading = Reading(str(path), self.kind)
         report, line = smi_report(text)
         if report is None:

@@ -16,8 +16,8 @@ from typing import Any
 
 from assistant.engine.facts import Fact
 from assistant.evidence import Progress, Reader, register
-from assistant.evidence._input import CONFIG_LIMIT, read_text
-from assistant.evidence._logscan import looks_like_metrics
+from assistant.evidence._input import CONFIG_LIMIT
+from assistant.evidence._logscan import looks_like_log
 from assistant.evidence._text import source
 from assistant.evidence.series import Reading
 
@@ -56,7 +56,7 @@ class PackageListReader(Reader):
     max_bytes = CONFIG_LIMIT
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        if looks_like_metrics(head) or b"Traceback (most recent call" in head:
+        if looks_like_log(head):
             return False
         text = head.decode("utf-8", "replace")
         if any(marker in text for marker in _ENV_MARKERS):
@@ -68,9 +68,7 @@ class PackageListReader(Reader):
         return any(_package_key(_name(ln)) or _name(ln) in ("torch", "pytorch") for ln in rows)
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
-        text = read_text(path, self.max_bytes)
-        if progress is not None:
-            progress(len(text), len(text))
+        text = self.whole_text(path, progress)
         reading = Reading(str(path), self.kind)
         reading.facts.extend(listing_facts(text, path.name))
         if not reading.facts:

@@ -18,7 +18,7 @@ import yaml
 
 from assistant.errors import InputError
 from assistant.evidence import Progress, Reader, register
-from assistant.evidence._input import CONFIG_LIMIT, read_text
+from assistant.evidence._input import CONFIG_LIMIT
 from assistant.evidence._structured import compose_yaml, flatten_json, load_json_object
 from assistant.evidence._translate import Setting, kind_of, settings_facts
 from assistant.evidence._config_facts import config_entries, only_yaml_lines, yaml_top_keys
@@ -62,9 +62,7 @@ class ToolConfigReader(Reader):
         return _head_keys(head) is not None
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
-        text = read_text(path, self.max_bytes)
-        if progress is not None:
-            progress(len(text), len(text))
+        text = self.whole_text(path, progress)
         reading = Reading(str(path), self.kind)
         settings = _json_settings(text, path) if text.lstrip().startswith("{") else _yaml_settings(text, path)
         tool = tool_of({s.key.split(".", 1)[0] for s in settings}) or "hf"

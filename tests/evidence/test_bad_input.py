@@ -12,7 +12,6 @@ from typing import Callable
 import pytest
 
 import assistant.evidence._input as input_mod
-import assistant.evidence.axolotl_config as axolotl_mod
 from assistant.errors import InputError
 from assistant.evidence import read_attachment
 from tests.evidence.conftest import CASES, TRAINER_STATES
@@ -153,7 +152,7 @@ def test_python_tag_is_never_executed(tmp_path: Path) -> None:
 def test_big_yaml_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*a: object, **k: object) -> str:
         raise AssertionError("the whole file was read")
-    monkeypatch.setattr(axolotl_mod, "read_text", boom)
+    monkeypatch.setattr(input_mod, "read_text", boom)   # every config reader reads through it
     with pytest.raises(InputError, match="too large"):
         read_attachment(make_big_yaml(tmp_path))
 
