@@ -85,6 +85,11 @@ def with_program(text: bytes) -> bytes:
             flags += 1
     if flags < _MIN_FLAG_LINES:
         return text
+    # one flag per line, pasted without the backslashes that made them one command: put them back
+    lines = text.split(b"\n")
+    last = max(i for i, line in enumerate(lines) if line.strip())
+    text = b"\n".join(line if i >= last or not line.strip() or line.rstrip().endswith(b"\\")
+                      else line.rstrip() + b" \\" for i, line in enumerate(lines))
     start = len(text) - len(text.lstrip())
     start = text.rfind(b"\n", 0, start) + 1  # the first flag line keeps its number
     return text[:start] + BARE_PROGRAM + text[start:].lstrip(b" \t")

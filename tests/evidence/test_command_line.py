@@ -271,6 +271,15 @@ def test_only_the_flags_pasted_are_read_as_the_command(tmp_path: Path) -> None:
     assert [r.kind for r in read_attachment(tmp_path / "one.txt")] != ["axolotl_config"]
 
 
+def test_flags_pasted_one_per_line_without_backslashes_are_one_command(tmp_path: Path) -> None:
+    """The flags of a GRPO launch as posted in an issue: indented, one per line, no continuations."""
+    r = read(tmp_path, '    --nproc_per_node="6"\n    --num_generations 4 \n    --per_device_train_batch_size 4 \n'
+                       "    --gradient_accumulation_steps 1 \n    --learning_rate 1e-6\n", "config.yaml")
+    assert fact(r, "run.kind") == "grpo" and fact(r, "config.trl.num_generations") == 4
+    assert fact(r, "config.micro_batch_size") == 4 and fact(r, "config.learning_rate") == 1e-6
+    assert next(f.source for f in r.facts if f.name == "config.micro_batch_size") == "config.yaml:3"
+
+
 def test_unbalanced_quotes_give_a_partial_reading(tmp_path: Path) -> None:
     r = read(tmp_path, "python train.py --learning_rate 3e-5 --run_name 'oops\n", "run.sh")
     assert fact(r, "config.learning_rate") == 3e-5

@@ -16,6 +16,8 @@ from .helpers import first, names
 @pytest.mark.parametrize("text,fact", [
     ("GPU memory is almost completely full on every card during training", "user.run_trains"),
     ("on a single GPU the run takes about 16 GB of GPU memory", "user.run_trains"),
+    ("after training, when I analyse completions.jsonl, many completions are long", "user.run_trains"),
+    ("the run finished without errors but the model is worse", "user.run_trains"),
     ("it works with 0.9.2 but crashes with 0.10.0", "user.version_regression"),
     ("显存几乎占满了", "user.run_trains"),
     ("on P40 GPUs it breaks in flash attention instead of training", "user.flash_attn_error"),
