@@ -19,7 +19,7 @@ from assistant.evidence._input import CONFIG_LIMIT
 from assistant.evidence._logscan import looks_like_log
 from assistant.evidence._translate import Setting, kind_of, settings_facts, would_map
 from assistant.evidence.series import Reading
-from assistant.evidence.tool_config import tool_of
+from assistant.evidence.tool_config import settings_tool
 
 __all__ = ["AssignmentsReader", "assignments"]
 
@@ -57,10 +57,6 @@ def _value(raw: str) -> Any:
     return value if isinstance(value, (int, float, str, bool, tuple, list)) else raw
 
 
-def _tool(settings: list[Setting]) -> str:
-    return tool_of({s.key.split(".", 1)[0] for s in settings}) or "hf"
-
-
 @register
 class AssignmentsReader(Reader):
     name = "assignments"
@@ -73,12 +69,12 @@ class AssignmentsReader(Reader):
         settings, other = assignments(head.decode("utf-8", "replace"))
         if len(settings) < MIN_KNOWN or other > MAX_OTHER_SHARE * (len(settings) + other):
             return False
-        tool, kind = _tool(settings), kind_of(settings)
+        tool, kind = settings_tool(settings), kind_of(settings)
         return sum(would_map(s.key, tool, kind) for s in settings) >= MIN_KNOWN
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
         text = self.whole_text(path, progress)
         reading = Reading(str(path), self.kind)
         settings, _ = assignments(text)
-        reading.facts.extend(settings_facts(settings, _tool(settings), kind_of(settings), path, reading.warnings))
+        reading.facts.extend(settings_facts(settings, settings_tool(settings), kind_of(settings), path, reading.warnings))
         return reading

@@ -24,7 +24,7 @@ from assistant.evidence._translate import Setting, kind_of, settings_facts
 from assistant.evidence._config_facts import config_entries, only_yaml_lines, yaml_top_keys
 from assistant.evidence.series import Reading
 
-__all__ = ["ToolConfigReader", "tool_of"]
+__all__ = ["ToolConfigReader", "settings_tool", "tool_of"]
 
 LLAMAFACTORY_KEYS = frozenset({"stage", "finetuning_type", "cutoff_len", "lora_target", "quantization_bit",
                                "pref_beta", "pref_loss", "dataset_dir", "template"})
@@ -52,6 +52,11 @@ def tool_of(keys: set[str]) -> str | None:
     return None
 
 
+def settings_tool(settings: list[Setting]) -> str:
+    """The NAMES layer of settings read from a file: the tool their top-level keys name, else HF's."""
+    return tool_of({s.key.split(".", 1)[0] for s in settings}) or "hf"
+
+
 @register
 class ToolConfigReader(Reader):
     name = "tool_config"
@@ -65,7 +70,7 @@ class ToolConfigReader(Reader):
         text = self.whole_text(path, progress)
         reading = Reading(str(path), self.kind)
         settings = _json_settings(text, path) if text.lstrip().startswith("{") else _yaml_settings(text, path)
-        tool = tool_of({s.key.split(".", 1)[0] for s in settings}) or "hf"
+        tool = settings_tool(settings)
         reading.facts.extend(settings_facts(settings, tool, kind_of(settings), path, reading.warnings))
         return reading
 
