@@ -215,9 +215,9 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
         _advice_below_causes(diagnoses)
     else:
         _setup_only_as_checks(diagnoses)
-    healthy_check = any(f.name == "user.healthy_check" for f in facts) and not any(
-        vocab.shows_failure(f.name) for f in facts)
-    if healthy_check:
+    failed = any(vocab.shows_failure(f.name) for f in facts)
+    healthy_check = any(f.name == "user.healthy_check" for f in facts) and not failed
+    if (healthy_check or any(f.name in VERDICT_ASKED for f in facts)) and not failed:
         _words_only_as_checks(diagnoses)
     if any(d.severity in ALARMS for d in diagnoses) and all(f.source == "question" for f in facts if trouble.shown(f)):
         _alarms_like_healthy_threads(c.question, diagnoses, warnings)
@@ -343,6 +343,10 @@ def _setup_only_as_checks(diagnoses: list[Diagnosis]) -> None:
 
 
 ALARMS = ("warning", "critical")
+# The user asks for a verdict on what they describe: "is this normal?" (user.healthy_check, which the rules and the
+# leads read too) or the same worry said tersely or another way ("normal?", "broken or fine?", "can I ignore it?":
+# user.asks_verdict, read only here). Either way a finding that rests on their words alone is a check, not an alarm.
+VERDICT_ASKED = ("user.healthy_check", "user.asks_verdict")
 HEALTHY_SHARE = 0.6   # of the closest resolved threads (retrieval/cases.py): chosen on the dev split
 
 

@@ -40,7 +40,13 @@ _HYPOTHESIS = re.compile(
     # leak?", "Is there a bug in the collator?" ("why does X cause Y?" asks about something seen, and "does fp16
     # cause the NaN loss?" or "is there a way to fix the NaN?" name a symptom seen: those stay)
     r"^\W*(?:so |but |and |then |also )?(?:(?:does|do|did|can|could|will|would) [^?]{1,80}?\bcause|(?:is|are) there)"
-    r" (?:a |an |any |some )?(?:[\w-]+ )?(?:leak|bug|problem|issue|mistake)s?\b[^?]*\?")
+    r" (?:a |an |any |some )?(?:[\w-]+ )?(?:leak|bug|problem|issue|mistake)s?\b[^?]*\?|"
+    # a guess said as a bare noun phrase ("Memory leak?", "Trainer bug?", "OOM?"), a failure feared ahead ("Will it
+    # OOM soon?") and an inference put back as a question ("So my training did nothing??"): asked, not seen
+    r"^\W*(?:(?:a|an|some|the) )?(?:[\w-]+ ){0,2}(?:leak|bug|problem|issue|oom|overfitting|underfitting|divergence)s?\W*\?+\W*$|"
+    r"^\W*(?:so |and |but )?(?:will|would|could) (?:it|this|that|training|the (?:run|training|job|model)|my (?:run|training|job))"
+    r" (?:\w+ ){0,2}?(?:oom|crash|run out of (?:gpu )?memory|hang|diverge|blow up|explode|fail)\b[^?]*\?|"
+    r"^\W*so (?:my|the|it|this|that|i|we|our) (?![^?]*\b(?:why|what|how|when|where)\b)[^?]{1,100}\?")
 _SENTENCE_END = re.compile(r"(?<=[!?。！？\n])\s*|(?<=\.)\s+")  # not inside "0.56"
 
 

@@ -36,7 +36,8 @@ _SENTENCE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|\n|[。！？；]")
 _NUMBER = re.compile(
     # word characters around a number are ASCII ones: "一直在2.5左右" holds the value 2.5
     # nor is a number joined to a name by a hyphen: "ZeRO-3", "stage-2", "GPT-4" name things, they hold no value
-    r"(?<![a-z0-9_.])(?<![a-z]-)(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:e[-+]?\d+)?)(?P<unit>\s?%|k(?![a-z0-9_])|\s?(?:gb|gib|mb|mib|b(?![a-z0-9_])|m(?![a-z0-9_])|x(?![a-z0-9_])))?(?![a-z0-9_.])",
+    # nor is one an argument in a formula ("abs(20 - len(c))") or the first half of a compound ("a 20-character answer")
+    r"(?<![a-z0-9_.])(?<![a-z]-)(?<![a-z_]\()(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:e[-+]?\d+)?)(?P<unit>\s?%|k(?![a-z0-9_])|\s?(?:gb|gib|mb|mib|b(?![a-z0-9_])|m(?![a-z0-9_])|x(?![a-z0-9_])))?(?![a-z0-9_.])(?!-(?!tok)[a-z]{3,})",
 )
 _WILD = re.compile(r"\b(?:wild\w*|violent\w*|crazy|massive\w*|huge|hugely|extreme\w*|by orders of magnitude)\b|剧烈")
 _LR_DECAYED = re.compile(r"\b(?:decay\w*|at the end|final|end of|drops? to|falls? to|goes? to|went to|schedul\w*|warm\w*|min(?:imum)?|down to)\b")

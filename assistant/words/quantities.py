@@ -20,13 +20,22 @@ __all__ = ["facts_from_quantities", "gpu_capabilities", "gpu_table"]
 
 SOURCE = "question"
 _NOT_NAMES = frozenset({"a", "an", "the", "of", "on", "with", "for", "my", "our", "this", "that", "to", "in", "at", "and", "or",
-                        "model", "size", "is", "using", "use", "train", "training", "tune", "tuning", "from", "about"})
+                        "model", "size", "is", "using", "use", "train", "training", "tune", "tuning", "from", "about",
+                        "finetune", "finetuning", "fine-tune", "fine-tuning", "full", "lora", "qlora", "sft", "bit"})
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "eight": 8, "sixteen": 16, "single": 1,
                  "a": 1, "an": 1, "dual": 2, "quad": 4}
 
 # "13B", "Qwen3-0.6B", "Llama-3-70B-Instruct", "8x7b", "30B-A3B", "350M": a size that is not a memory size.
-_MODEL = re.compile(r"(?P<name>\b[a-z][\w./-]*?[-_ ])?(?:(?P<experts>\d+)x)?(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>b|m)(?![a-z\d])(?!\s?(?:ytes?|it|its)\b)")
-_MEMORY = re.compile(r"(?<![\w.])(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>gb|gib|g|mb|mib|tb)\b")
+# "7 billion", "a 70bn model", "350 million parameters": the long forms too, but not a count of data ("2 billion tokens")
+_MODEL = re.compile(r"(?P<name>\b[a-z][\w./-]*?[-_ ])?(?:(?P<experts>\d+)x)?(?P<size>\d+(?:\.\d+)?)(?:\s|-(?=b|m))?(?P<unit>b|m|bn|billion|million)(?![a-z\d])(?!\s?(?:ytes?|it|its)\b)"
+                    r"(?!\s?(?:tokens?|samples?|examples?|lines?|rows?|words?|steps?|images?|documents?|docs|sentences?|pairs?|records?|characters?|chars|instances?|queries|prompts?|conversations?|dialogues?|users?|requests?|files?)\b)")
+# "two 3090s", "4 H100s", "A100s": a plural names the same kind
+_GPU_PLURAL = re.compile(r"\b([a-z]{0,3}\d{2,4}[a-z]?)s\b")
+_MEMORY = re.compile(r"(?<![\w.])(?P<size>\d+(?:\.\d+)?)\s?(?P<unit>gb|gib|g|gigs?|gigabytes?|mb|mib|tb)\b")
+# "8xH100", "RTX3090": a count or a brand glued to the kind
+_GPU_GLUED = re.compile(r"(?<=\b\d)x(?=[a-z]\w*\d|\d{4}\b)|(?<=\b\d\dx)(?=[a-z]\w*\d|\d{4}\b)|(?<=\brtx)(?=\d)")
+# "H100 x 8", "3090 * 2": the count after the kind
+_GPU_COUNT_AFTER = re.compile(r"\b(?:a100|h100|h200|h800|a800|v100|l40s?|a[2-6]000|t4|a10g?|a40|l4|\d{4})\s?(?:\(?\d+\s?gb?\)?\s?)?(?:x|×|\*)\s?(?P<n>\d{1,3})\b(?!\s?(?:gb|g)\b)")
 _GPU_COUNT = re.compile(
     r"\b(?P<n>\d+|one|two|three|four|six|eight|sixteen|single|dual|quad)(?!\d)\s?(?:x|×|\*)?\s?(?:(?<=\s)\d+(?:\.\d+)?\s?(?:gb|gib|g)\s)?(?:(?!(?:gb|gib|g|mb|mib|tb)\s)[a-z]*\s)?(?:gpus?|cards|devices|npus|(?:nvidia\s)?(?:a100|h100|h200|h800|a800|v100|l40s?|a[2-6]000|rtx|t4|a10g?|a40|l4|\d{4})s?)\b"
     r"|--(?:nproc_per_node|num_gpus|nnodes_gpus)[= ](?P<flag>\d+)|\bnproc_per_node[= ](?P<flag2>\d+)")
@@ -36,8 +45,13 @@ _SEQ = re.compile(
     r"|(?P<c>\d+(?:\.\d+)?)(?P<ck>k)\s?(?:context|ctx|seq(?:uence)?s?(?: length)?)\b"
     r"|(?P<b>\d+(?:\.\d+)?)(?P<bk>k)?\s?(?:-?token|tok)s?(?: context| sequences?| inputs?| samples?| prompts?| long)?\b")
 _BITS = re.compile(r"\b(?P<bits>4|8)[- ]?bits?\b|\b(?:load_in_|quantization_bit[= :]+)(?P<flag>4|8)|\b(?P<nf4>nf4|int4|gptq|awq|bnb[- ]4)\b|\b(?P<int8>int8|llm\.int8)\b")
+_FLAG_OFF = re.compile(r"\w*\s*(?:=|:|is|was|set to|to|设成了?|设为|设置为|为)?\s*(?:false|0|no|none|off)\b")
 _ADAPTER = re.compile(r"(?:\b|(?<=_))(?P<qlora>q-?lora)\b|(?:\b|(?<=_))(?P<lora>lora|dora|peft)\b|\b(?P<full>full[- ](?:parameter[- ])?fine[- ]?tun\w*|full[- ]parameter|full[- ]sft|full fine[- ]?tune|full finetun\w*|finetuning_type[ =:]+full)\b")
-_BATCH = re.compile(r"(?:batch[ _]size|per_device_train_batch_size|micro_batch_size|\bbs)\s*(?:of|=|:|is)?\s*(?P<n>\d+)\b")
+_BATCH = re.compile(r"(?:batch[ _]size|per_device_train_batch_size|micro[ _-]?batch(?:[ _]size)?|\bbs)\s*(?:of|=|:|is)?\s*(?P<n>\d+)\b"
+                    # terse "batch 4, grad accum 32": a bare "batch N" is the batch size - not "at batch 1200" (a
+                    # position), "mini-batch 8" (an RL update split) or "batch 4 of 10" (a count)
+                    r"|(?<![\w-])(?<!at )(?<!on )(?<!in )(?<!after )(?<!every )(?<!each )(?<!from )(?<!until )(?<!mini )(?<!the )"
+                    r"batch\s(?P<n2>\d+)\b(?![.,]\d)(?!\s(?:of|/)\s?\d)(?!\s(?:steps?|batches|iterations?|tokens?)\b)")
 # "a global batch size of 128", "halved accumulation to keep batch size 128": all GPUs' and steps' samples,
 # not the per-device micro batch the memory estimate needs
 _GLOBAL_BATCH = re.compile(r"(?:global|effective|total|overall|keep(?:ing)?(?: the)?(?: same)?)[ _]$")
@@ -48,7 +62,10 @@ _WEIGHT_DECAY = re.compile(r"\b(?:weight[ _]decay|\bwd)\s*(?:was |is |of |set to
 # "max_new_tokens around 3-4k": a range is read as its upper end, a k as thousands
 _COMPLETION_CAP = re.compile(r"\b(?:max_completion_length|max_response_length|max_new_tokens|response_length cap|completion length cap)"
                              r"\s*(?:was |is |of |set to |around |about |roughly |only |=|:|~)*\s*"
-                             r"(?:\d{1,9}(?:\.\d{1,6})?k?\s?(?:-|–|~|to)\s?)?(?P<n>\d{1,9}(?:\.\d{1,6})?)(?P<k>k)?\b")
+                             r"(?:\d{1,9}(?:\.\d{1,6})?k?\s?(?:-|–|~|to)\s?)?(?P<n>\d{1,9}(?:\.\d{1,6})?)(?P<k>k)?\b"
+                             # the budget said as a count of new tokens ("a budget of ~3000-4000 new tokens")
+                             r"|(?:budget|limit|cap|up to|at most|max(?:imum)?)\D{0,12}?(?:\d{1,9}k?\s?(?:-|–|~|to)\s?)?"
+                             r"(?P<n2>\d{1,9})(?P<k2>k)?\s?(?:max(?:imum)?\s)?new[ _]tokens\b")
 # (digits bounded: a run of thousands of them is no cap, and unbounded ones backtracked quadratically)
 _BETA = re.compile(r"\b(?:beta|kl[ _](?:coef\w*|penalty|weight)|init_kl_coef|kl_loss_coef)\s*(?:was |is |of |left at |set to |=|:)*\s*(?P<v>\d+(?:\.\d+)?(?:e-?\d+)?)")
 _BINARY = re.compile(r"\b(?:binary|0/1|0 or 1|pass/fail|correct/incorrect|right or wrong)\b")
@@ -90,7 +107,7 @@ def _gib(size: float, unit: str) -> float:
 
 def _model(text: str) -> list[Fact]:
     for m in _MODEL.finditer(text):
-        size = float(m.group("size")) * (1e9 if m.group("unit") == "b" else 1e6)
+        size = float(m.group("size")) * (1e9 if m.group("unit") in ("b", "bn", "billion") else 1e6)
         experts = int(m.group("experts")) if m.group("experts") else 1
         name = (m.group("name") or "").strip(" -_")
         name = "" if name in _NOT_NAMES else name
@@ -107,7 +124,13 @@ def _model(text: str) -> list[Fact]:
 
 def _gpu(text: str) -> list[Fact]:
     facts: list[Fact] = []
-    kind = next(((name, gib, m) for pattern, name, gib in gpu_table() for m in [pattern.search(text)] if m), None)
+    singular = _GPU_PLURAL.sub(r"\1", _GPU_GLUED.sub(lambda m: "x " if m.group(0) == "x" else " ", text))  # positions shift by a few characters
+    # the kind named first is the user's ("8x H100 ... the recipe says 8xh200"); the table order breaks ties, and a
+    # notebook service (Colab) only stands in when no card is named
+    found = [(m.start(), i, (name, gib, m)) for i, (pattern, name, gib) in enumerate(gpu_table())
+             for m in [pattern.search(singular)] if m]
+    named = [f for f in found if f[2][0] != "Colab T4"] or found
+    kind = min(named)[2] if named else None
     memory = None
     for m in _MEMORY.finditer(text):
         after, before = text[m.end():m.end() + 30], text[max(0, m.start() - 40):m.start()]
@@ -129,9 +152,9 @@ def _gpu(text: str) -> list[Fact]:
         memory = kind[1]
     if memory is not None and 1 <= memory <= 512:
         facts.append(Fact("user.gpu_memory_gib", memory, SOURCE))
-    count = _GPU_COUNT.search(text)
+    count = _GPU_COUNT.search(text) or _GPU_COUNT_AFTER.search(text)
     if count is not None:
-        raw = count.group("n") or count.group("flag") or count.group("flag2")
+        raw = count.group("n") or (count.groupdict().get("flag") or count.groupdict().get("flag2"))
         n = int(raw) if raw.isdigit() else _WORD_NUMBERS.get(raw)
         if n and 1 <= n <= 4096 and not (raw.isdigit() and len(raw) == 4):  # "4090 gpu" is a kind, not a count
             facts.append(Fact("user.gpu_count", n, SOURCE))
@@ -146,7 +169,8 @@ def _settings(text: str) -> list[Fact]:
         n = int(float(num) * (1024 if k else 1))
         if 16 <= n <= 10_000_000:
             facts.append(Fact("user.sequence_len", n, SOURCE))
-    bits = _BITS.search(text)
+    # "load_in_8bit set to False": a quantisation flag turned off names no bit width
+    bits = next((m for m in _BITS.finditer(text) if not (m.group("flag") and _FLAG_OFF.match(text, m.end()))), None)
     if bits is not None:
         value = 4 if (bits.group("bits") == "4" or bits.group("flag") == "4" or bits.group("nf4")) else 8
         facts.append(Fact("user.quant_bits", value, SOURCE))
@@ -169,10 +193,12 @@ def _settings(text: str) -> list[Fact]:
     ga = _GA.search(text)
     if ga is not None and 0 < int(ga.group("n")) <= 4096:
         facts.append(Fact("user.gradient_accumulation_steps", int(ga.group("n")), SOURCE))
-    batch = next((m for m in _BATCH.finditer(text) if not _GLOBAL_BATCH.search(text, max(0, m.start() - 24), m.start())),
-                 None)
-    if batch is not None and 0 < int(batch.group("n")) <= 4096:
-        facts.append(Fact("user.batch_size", int(batch.group("n")), SOURCE))
+    batches = [m for m in _BATCH.finditer(text) if not _GLOBAL_BATCH.search(text, max(0, m.start() - 24), m.start())]
+    # a named batch size / micro batch first; a bare "batch N" only when nothing names one
+    batch = next((m for m in batches if m.group("n")), None) or next(iter(batches), None)
+    n_batch = int(batch.group("n") or batch.group("n2")) if batch is not None else 0
+    if 0 < n_batch <= 4096:
+        facts.append(Fact("user.batch_size", n_batch, SOURCE))
     return facts
 
 
@@ -189,7 +215,8 @@ def facts_from_quantities(question: str) -> list[Fact]:
 def _cap(text: str) -> list[Fact]:
     """The generation cap ("max_new_tokens around 3-4k": a range read as its upper end, k as thousands)."""
     cap = _COMPLETION_CAP.search(text)
-    tokens = int(float(cap.group("n")) * (1000 if cap.group("k") else 1)) if cap is not None else 0
+    tokens = (int(float(cap.group("n") or cap.group("n2")) * (1000 if (cap.group("k") or cap.group("k2")) else 1))
+              if cap is not None else 0)
     return [Fact("user.max_completion_length", tokens, SOURCE)] if 1 <= tokens <= 1_000_000 else []
 
 

@@ -38,6 +38,12 @@ _REASSURED = re.compile(
     r"\b(?:runs?|ran|running|works?|worked|working|looks?|looked|looking|seems?|seemed|goes|went|going|trains?|"
     r"trained|training|proceeds?|converges?|decreases?|decreasing|is|are|was|were)\s+(?:\w+\s+)?"
     r"(?:fine|ok|okay|normal|normally|smoothly|well|good|healthy|as expected)\b(?![- ]?tun)")
+# A clause that sets reruns of one setup against each other ("the loss values are slightly different between runs",
+# "the reward curves vary from run to run") compares runs: it names no symptom of the run's own curve.
+_RERUNS = re.compile(
+    r"\b(?:differ\w*|different|vary|varies|varied|variation|inconsistent|not (?:the )?same|not identical|not match\w*)\b"
+    r"[^.;!?]{0,40}\b(?:between|across|among) (?:the |my |two |several |different )?(?:runs|reruns|seeds|trainings|attempts)\b|"
+    r"\b(?:from )?run[- ]to[- ]run\b|\b(?:not|isn'?t|non-?) ?(?:reproducible|deterministic)\b")
 _TURN = re.compile(r"\b(?:then|until|till|after|before|suddenly|but|however|except|later|eventually|and|while|whereas|only|yet)\b")
 # ... and a colon before a space ("GRPO with vLLM: the rollouts look like the base model"): the setup named first
 _CLAUSE = re.compile(r"(?<!\d)[.!?;](?!\d)|[.!?;](?=\s|$)|:(?=\s)|\n|,\s*(?:but|and|while|whereas|though|although)\b|\s+but\s+")
@@ -141,6 +147,8 @@ def semantic_facts(question: str, exclude: Sequence[str] = (), lead: bool = Fals
     for i, clause in enumerate(parts):
         negated = bool(_NEGATION.search(clause))
         if not negated and _REASSURED.search(clause) and not _TURN.search(clause):
+            continue
+        if _RERUNS.search(clause):
             continue
         for j in scores[i].argsort()[::-1]:
             score = float(scores[i, j])

@@ -145,3 +145,16 @@ def test_a_worried_question_alone_makes_no_alarm_of_any_severity() -> None:
              Diagnosis("lr_too_high", "lr", 0.5, "critical", logged)]
     _words_only_as_checks(found)
     assert [d.severity for d in found] == ["info", "info", "critical"]
+
+
+def test_a_terse_verdict_asked_makes_word_only_findings_checks() -> None:
+    """"problem?", "broken or fine?" (user.asks_verdict) ask as "is this normal?" does: a finding resting on the
+    words alone is a check, ranked as before; a NaN said in the words still alarms."""
+    told = "SFT of a 7B model: the training loss keeps rising from 1.2 to 3.5 over 500 steps."
+    plain = consult(told).diagnoses
+    assert any(d.severity in ("warning", "critical") for d in plain)
+    for worry in (" problem?", " broken or fine?", " Can I ignore it?"):
+        asked = consult(told + worry).diagnoses
+        assert [d.id for d in asked] == [d.id for d in plain]
+        assert _alarms(told + worry) == []
+    assert _alarms("SFT of a 7B model: the training loss goes nan after 500 steps. problem?")
