@@ -1,7 +1,8 @@
 """Accuracy of the consultation over a folder of real cases, scored as shared/tools/score_cases.py scores `ask`.
 
 A case folder holds question.txt, optional log.txt / config.yaml, and expected.json (`expected`,
-`acceptable`, `area`, optionally `framework`). A problem case passes top-k when an expected or
+`acceptable`, `area`, optionally `framework`; a rewording in tests/paraphrases names its original
+with `of` and shares its files). A problem case passes top-k when an expected or
 acceptable id is among the first k diagnoses; a healthy case (expected == []) fails when any
 diagnosis of severity warning or critical is reported. Folders are searched recursively, so
 `tests/cases` scores dev and validation together and `tests/cases/validation` one split.
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.consult import consult  # noqa: E402
 from assistant.retrieval.cases import holding_out  # noqa: E402
+from bench.split_cases import CASES  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "cases"
 QUIET = ("info",)
@@ -88,10 +90,24 @@ def case_dirs(roots: list[Path]) -> list[Path]:
     return sorted({p.parent for root in roots for p in root.rglob("expected.json")})
 
 
+def attachments_of(case: Path, exp: dict) -> list[Path]:
+    """The log and config a case attaches. A rewording of a corpus case (tests/paraphrases: `of` names the
+    case under tests/cases) keeps only the files it changed; the others are its original's, unless `without`
+    says the rewording leaves them out."""
+    original = CASES / exp["of"] if "of" in exp else None
+    out = []
+    for name in ("log.txt", "config.yaml"):
+        if (case / name).exists():
+            out.append(case / name)
+        elif original is not None and name not in exp.get("without", ()) and (original / name).exists():
+            out.append(original / name)
+    return out
+
+
 def run_case(case: Path) -> Result:
     exp = json.loads((case / "expected.json").read_text())
     question = (case / "question.txt").read_text().strip() if (case / "question.txt").exists() else ""
-    attachments = [case / f for f in ("log.txt", "config.yaml") if (case / f).exists()]
+    attachments = attachments_of(case, exp)
     t = time.perf_counter()
     with holding_out([exp.get("source", "")]):   # a dev case must not find itself among the resolved threads
         report = consult(question, attachments=attachments)
