@@ -346,7 +346,11 @@ ALARMS = ("warning", "critical")
 # The user asks for a verdict on what they describe: "is this normal?" (user.healthy_check, which the rules and the
 # leads read too) or the same worry said tersely or another way ("normal?", "broken or fine?", "can I ignore it?":
 # user.asks_verdict, read only here). Either way a finding that rests on their words alone is a check, not an alarm.
-VERDICT_ASKED = ("user.healthy_check", "user.asks_verdict")
+# Or they describe a behaviour the guide and maintainers call expected (the loss stepping down at each new epoch, the
+# eval loss under the train loss, a logged grad_norm above max_grad_norm, fp16 overflow while the loss scale
+# calibrates at the start: user.expected_pattern, vetoed by harm said beside it) and ask why or how to fix it: their
+# words alone cannot make that an alarm either.
+VERDICT_ASKED = ("user.healthy_check", "user.asks_verdict", "user.expected_pattern")
 HEALTHY_SHARE = 0.6   # of the closest resolved threads (retrieval/cases.py): chosen on the dev split
 
 

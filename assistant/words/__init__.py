@@ -14,7 +14,7 @@ __all__ = ["Phrase", "context_facts", "facts_from_words", "kind_from_words", "lo
 
 # Run kinds the user's words name, for reading their other words and the run's curves: a GRPO loss is a
 # signed objective, a pretraining loss has no chat fine-tuning range.
-_KIND_WORDS = {"user.grpo": "grpo", "user.sft": "sft", "user.pretraining": "pretrain"}  # in order of precedence
+_KIND_WORDS = {"user.ebft": "ebft", "user.grpo": "grpo", "user.sft": "sft", "user.pretraining": "pretrain"}  # in order of precedence
 _WEAK_KINDS = ("sft", "unknown")
 
 

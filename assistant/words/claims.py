@@ -179,11 +179,19 @@ def _leading_claim(name: str, mention: str, leading: str, vocab: _Vocabulary) ->
     """The words ahead of the sentence's metrics, when they say what happened ("nan from the first step,
     both loss and grad_norm"). Numbers alone there are the setup's ("on 8 RTX 4090s, the loss curve looks
     abnormal": a GPU count and model), not values of the metric."""
-    if not leading.strip():
-        return None
+    if not leading.strip() or _OTHER_QUANTITY.search(leading):
+        return None  # "GPU utilization is spiky while the loss is steady": the words speak for another quantity
     claim = _claim(name, mention, "", leading, vocab)
     # "all", "first" alone ("全参 SFT", "the first run") tell no movement of the metric
     return claim if claim is not None and claim.shapes - {"all_words", "initial"} else None
+
+
+# quantities the metric vocabulary does not name, whose movement is not a training metric's
+_OTHER_QUANTITY = re.compile(r"\b(?:gpu |cpu |sm |tensor core )?(?:utili[sz]ation|util|throughput|tokens?/s|it/s|speed|mfu|"
+                             r"power(?: draw)?|temperature|clock|bandwidth)\b")
+# a number that counts the data ("110k instruction dataset", "a 10k classification set", "2M samples"), not a value
+_DATA_COUNT = re.compile(r"^\s*(?:[a-z-]+\s+)?(?:datasets?|data|set|corpus|instructions|conversations|dialogues|dialogs|"
+                         r"pairs|records|documents|entries|sentences|samples|examples)\b")
 
 
 _CLAUSE = re.compile(r".*(?:\bbut\b|\bhowever\b|\bthough\b|\bwhile\b|\bwhereas\b|\band\b|\bthen\b|,)")
@@ -245,6 +253,8 @@ def _claim(name: str, mention: str, before: str, span: str, vocab: _Vocabulary) 
         previous_step = False
         if len(pre.split()) > MAX_VALUE_DISTANCE or _ASSIGNED.search(pre[-40:]) or _OTHER_NOUN.search(pre[-24:]):
             continue  # too far from the metric's name to be its value, or another setting's ("num_generations=32")
+        if _DATA_COUNT.match(post) and (unit in ("k", "m") or value >= 100):
+            continue  # the size of a dataset, not a value of the metric
         if unit in ("gb", "gib", "mb", "mib", "b", "m", "x") and name != "memory":
             continue  # sizes and model names ("7b") belong to the estimator's reading
         if value_clause and _CONTRAST.search(pre[claim_end:]):

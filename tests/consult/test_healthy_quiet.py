@@ -158,3 +158,24 @@ def test_a_terse_verdict_asked_makes_word_only_findings_checks() -> None:
         assert [d.id for d in asked] == [d.id for d in plain]
         assert _alarms(told + worry) == []
     assert _alarms("SFT of a 7B model: the training loss goes nan after 500 steps. problem?")
+
+
+def test_an_expected_behaviour_asked_why_makes_word_only_findings_checks() -> None:
+    """The loss stepping down at each new epoch, the eval loss under the train loss: behaviours maintainers call
+    expected, asked with "why?" (user.expected_pattern). A finding resting on the words alone is a check; the
+    same surface with a NaN beside it still alarms."""
+    assert _alarms("HF Trainer, multi-epoch finetune: within an epoch the loss is flat, then it jumps down as the "
+                   "next epoch starts. What causes this step pattern?") == []
+    assert _alarms("Why is my validation loss lower than the training loss the whole time? MLM on bert-base, "
+                   "lr 2e-5.") == []
+    assert _alarms("the loss drops at the start of each epoch and then becomes nan in epoch 3, fp16")
+
+
+def test_a_plateau_inside_the_sft_range_is_convergence() -> None:
+    """A plateau said at 0.6-0.8 (inside the range chat fine-tuning ends at) or under 0.1 points at no low
+    learning rate and no masking bug; one said at 2.6 still does."""
+    low = [d.id for d in consult("finetuned on 3.5k images for 10 epochs, loss stays at 0.6-0.8 in every run. "
+                                 "how do i push it down to 0.1?").diagnoses if d.severity != "info"]
+    assert "lr_too_low" not in low and "label_masking_wrong" not in low
+    high = [d.id for d in consult("SFT with LoRA: the loss is stuck at 2.6 and does not go down").diagnoses]
+    assert "lr_too_low" in high or "label_masking_wrong" in high

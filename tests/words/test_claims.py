@@ -122,3 +122,11 @@ def test_advantages_that_average_to_zero_are_the_normalisation_not_a_stuck_metri
     every step are a group with no reward spread."""
     assert "symptom.stuck_zero" not in facts("the group-normalised advantages of each group sum to 0", "grpo")
     one("the advantages are 0 on every step", "symptom.stuck_zero", "grpo", metric="advantages")
+
+
+def test_a_jump_down_is_a_fall_not_a_rise() -> None:
+    # "jumps down" at an epoch boundary is the drop a new epoch brings; "jumps up" and "jumped to" still rise
+    (down,) = read_claims("the loss is 1.2 and then it jumps down to 0.8 as the next epoch starts")
+    assert down.last_move == "down" and "up" not in down.shapes
+    (up,) = read_claims("the loss jumps up to 5 at step 300")
+    assert up.last_move == "up"
