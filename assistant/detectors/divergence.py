@@ -16,6 +16,11 @@ EVAL_RISE_MIN = 0.01
 # Evaluations after the minimum, and the share of their steps that must go up.
 EVAL_POINTS_AFTER = 2
 EVAL_RISING_SHARE = 2 / 3
+# A rise under 3% is within the checkpoint-to-checkpoint wobble of a flat late eval curve when only
+# two evaluations follow the minimum (the lowest of a few flat points is the luckiest one): it needs
+# a third evaluation that stays up (Jaong: +1.3% held over four).
+EVAL_SMALL_RISE = 0.03
+EVAL_POINTS_AFTER_SMALL = 3
 # Train loss over the same span must fall by at least this (relative) to call it divergence.
 TRAIN_FALL_MIN = 0.01
 # Train loss losing more than 90% of its starting value is memorisation territory.
@@ -40,6 +45,7 @@ def _eval_divergence(train: Points, evals: Points, ctx: DetectContext) -> Fact |
         len(tail) - 1 < EVAL_POINTS_AFTER
         or low.value <= 0
         or last.value < low.value * (1 + EVAL_RISE_MIN)
+        or (last.value < low.value * (1 + EVAL_SMALL_RISE) and len(tail) - 1 < EVAL_POINTS_AFTER_SMALL)
         or ups < EVAL_RISING_SHARE * (len(tail) - 1)
     ):
         return None

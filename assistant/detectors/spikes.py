@@ -40,6 +40,15 @@ MIN_LOG_SCALE = 0.05
 # After the worst spike, the median of the next few points within 1.5x of the baseline = recovered.
 RECOVER_RATIO = 1.5
 RECOVER_POINTS = 3
+# Batch-to-batch variance in a densely logged train loss: a rare single point under 3x (the low
+# end of the guide's "2-10x") whose very next point is back near the baseline is one hard or long
+# batch, not a spike (knowledge/monitoring.md, "Healthy Runs That Look Alarming"). Such blips are
+# reported as symptom.blips when every later loss spike is one and they are at most 1% of at least
+# 100 logged points; a wider, larger, repeated or unrecovered jump stays a spike.
+BLIP_METRICS = frozenset({"loss"})
+BLIP_RATIO = 3.0
+BLIP_SHARE = 0.01
+BLIP_MIN_POINTS = 100
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,21 @@ def _recovered(points: Sequence[Point], worst: Spike) -> bool:
     return bool(after) and median(after) <= RECOVER_RATIO * worst.baseline
 
 
+def _blip(points: Sequence[Point], s: Spike) -> bool:
+    """A single point under BLIP_RATIO whose next point is already back within RECOVER_RATIO of the baseline."""
+    values = values_of(points)
+    nxt = s.index + 1
+    return s.ratio < BLIP_RATIO and nxt < len(values) and values[nxt] <= RECOVER_RATIO * s.baseline
+
+
+def _only_blips(metric: str, points: Sequence[Point], later: list[Spike]) -> bool:
+    n = len(points)
+    return (
+        metric in BLIP_METRICS and n >= BLIP_MIN_POINTS and len(later) <= max(1, BLIP_SHARE * n)
+        and all(_blip(points, s) for s in later)
+    )
+
+
 def _points(series: Series, metric: str, ctx: DetectContext) -> Points:
     """The metric's finite points above zero: zeros and below have no log (a GRPO grad_norm of 0.0
     is a skipped batch, not a dip)."""
@@ -130,7 +154,14 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
                 "symptom.early_spike", ctx, s.point,
                 metric=metric, step=s.point.step, value=s.point.value, ratio=s.ratio,
             ))
-        if later:
+        if later and _only_blips(metric, points, later):
+            worst = max(later, key=lambda s: s.ratio)
+            facts.append(make_fact(
+                "symptom.blips", ctx, worst.point,
+                metric=metric, count=len(later), worst_step=worst.point.step, worst_ratio=worst.ratio,
+                baseline=worst.baseline, n=len(points),
+            ))
+        elif later:
             worst = max(later, key=lambda s: s.ratio)
             facts.append(make_fact(
                 "symptom.spikes", ctx, worst.point,

@@ -37,7 +37,12 @@ _WRAPPED = re.compile(rb"^(?:np\.float\d+|np\.int\d+|tensor)\((.*?)(?:,.*)?\)$")
 _FORMAT_NAMES = {
     "pipe": {"norm": "grad_norm", "lr": "learning_rate"},
     "table": {"training loss": "loss", "validation loss": "eval_loss", "step": "step", "epoch": "epoch"},
+    # OpenRLHF's SFT bar (``Train step of epoch 0: ... gpt_loss=1.23, loss_mean=1.25, lr=1e-05``); the PPO inner
+    # bar's short names (pg, rm, glen) stay unread: the outer Episode bar carries the same figures by full name
+    "postfix": {"gpt_loss": "loss"},
 }
+# verl's SFT trainers log the learning rate times 1000 as ``train/lr(1e-3)``.
+_SCALED = {"lr(1e-3)": ("learning_rate", 1e-3)}
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,20 @@ def _verl(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
         except ValueError:  # np.float64(...), `nan` spelled otherwise, an odd value: the careful way
             names, values = _fields(p.rpartition(b":")[::2] for p in m[2].split(b" - ") if b":" in p)
         if names:
+            if _SCALED.keys() & set(names):
+                names, values = _rescale(names, values)
             yield TextRecord("verl", line_of(m.start()), int(m[1]), names, values)
+
+
+def _rescale(names: tuple[str, ...], values: tuple[float, ...]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """``lr(1e-3)`` -> ``learning_rate`` in real units (kept out when the line also has a plain lr)."""
+    out: dict[str, float] = {}
+    for name, value in zip(names, values):
+        if name in _SCALED:
+            name, factor = _SCALED[name]
+            value = value * factor
+        out.setdefault(name, value)
+    return tuple(out), tuple(out.values())
 
 
 def _layout(keys: tuple[bytes, ...]) -> tuple[tuple[str, ...], Callable[[list], tuple]]:
@@ -203,6 +221,6 @@ def _column(header: bytes) -> str:
 def _postfix(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
     for m in _POSTFIX.finditer(text):
         pairs = (p.partition(b"=")[::2] for p in m[3].split(b", ") if b"=" in p)
-        names, values = _fields(pairs)
+        names, values = _fields(pairs, "postfix")
         if names:
             yield TextRecord("postfix", line_of(m.start()), None, names, values, (int(m[2]), m[3]))

@@ -255,6 +255,7 @@ _ALIASES = {
     "clip_ratio": "clip_ratio/region_mean",
     "response_clip_ratio": "completions/clipped_ratio",
     "token_acc": "mean_token_accuracy",
+    "gnorm": "grad_norm",  # fairseq / metaseq
     # TRL PPO / RLOO trainers
     "objective/kl": "kl",
     "objective/scores": "reward",
@@ -270,6 +271,7 @@ _ALIASES = {
     "actor/grad_norm": "grad_norm",
     "actor/lr": "learning_rate",
     "critic/score/mean": "reward",
+    "critic/rewards/mean": "reward",  # the score after the in-reward KL penalty; score/mean comes first in a line
     "reward/overall": "reward",
     "response_length/mean": "completions/mean_length",
     "response_length/max": "completions/max_length",

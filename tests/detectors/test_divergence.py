@@ -47,6 +47,14 @@ def test_jaong_real_overfitting() -> None:
     assert one(facts, "symptom.epochs").attr("max_epoch") == 10.0
 
 
+@pytest.mark.parametrize("evals", [
+    pytest.param([1.32, 1.2, 1.18, 1.1795, 1.19, 1.1937, 1.197], id="+1.5% held over three evals"),
+    pytest.param([1.32, 1.2, 1.18, 1.15, 1.19, 1.2], id="+4.3% over two evals"),
+])
+def test_small_rise_needs_three_evals_large_rise_two(evals: list[float]) -> None:
+    assert one(divergence(FALLING_TRAIN, evals), "symptom.eval_divergence").attr("eval_last") == evals[-1]
+
+
 @pytest.mark.parametrize("train, evals", [
     pytest.param(FALLING_TRAIN, [1.5, 1.3, 1.2, 1.1, 1.05, 1.0, 0.98, 0.97, 0.965, 0.96], id="both falling"),
     pytest.param(FALLING_TRAIN, [1.5, 1.3, 1.2, 1.1, 1.05, 1.0, 0.98, 0.97, 0.965, 0.975], id="one eval up: noise"),
@@ -55,6 +63,8 @@ def test_jaong_real_overfitting() -> None:
     pytest.param(list(reversed(FALLING_TRAIN)), OVERFIT_EVAL, id="train rising too: not overfitting"),
     pytest.param(None, OVERFIT_EVAL, id="no train loss"),
     pytest.param(FALLING_TRAIN, [1.0, 1.2], id="two evals"),
+    # flat late eval (third epoch): its lowest point is the luckiest, two evals after it +1.2% = wobble
+    pytest.param(FALLING_TRAIN, [1.32, 1.197, 1.19, 1.1795, 1.1905, 1.1937], id="flat late: +1.2% over two evals"),
     pytest.param(FALLING_TRAIN, [NAN] * 10, id="all-NaN eval"),
     pytest.param(FALLING_TRAIN, None, id="no eval"),
 ])

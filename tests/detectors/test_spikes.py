@@ -90,6 +90,42 @@ def test_decimated_long_series_keeps_the_exact_spike_step() -> None:
     assert f.attr("worst_step") == 41_000 and f.attr("count") == 1
 
 
+def with_blips(n: int, at: list[int], factor: float) -> list[float]:
+    loss = noisy_decay(n, start=1.7, end=0.95, noise=0.02)
+    for step in at:
+        loss = with_spike(loss, step, factor)
+    return loss
+
+
+@pytest.mark.parametrize("n, at, factor", [
+    (1200, [400, 753, 847], 2.6),   # three single-batch bumps in 1200 per-step points
+    (600, [300], 2.2),
+])
+def test_rare_single_point_bumps_under_3x_are_blips(n: int, at: list[int], factor: float) -> None:
+    facts = spikes(loss=with_blips(n, at, factor))
+    assert not named(facts, "symptom.spikes")
+    blips = one(facts, "symptom.blips")
+    assert blips.attr("count") == len(at) and blips.attr("n") == n and blips.attr("worst_ratio") < 3
+
+
+@pytest.mark.parametrize("loss", [
+    pytest.param(with_blips(1200, [400, 753], 4.0), id="4x: the guide's spike"),
+    pytest.param(with_blips(200, [100, 150, 170], 2.5), id="three in 200 points: more than 1%"),
+    pytest.param(with_blips(80, [50], 2.5), id="under 100 points"),
+    pytest.param(with_blips(1200, [400, 401, 402], 2.5), id="three points wide"),
+    pytest.param(with_blips(1200, [1200], 2.5), id="the last point: recovery unseen"),
+])
+def test_wider_larger_frequent_or_unrecovered_jumps_stay_spikes(loss: list[float]) -> None:
+    facts = spikes(loss=loss)
+    assert named(facts, "symptom.spikes", metric="loss") and not named(facts, "symptom.blips")
+
+
+def test_grad_norm_never_blips() -> None:
+    grad = noisy_level(1200, 1.0, 0.05)
+    grad[600] = 12.0
+    assert named(spikes(grad_norm=grad), "symptom.spikes", metric="grad_norm")
+
+
 @pytest.mark.parametrize("kind, columns", [
     pytest.param("sft", {"loss": HEALTHY_NOISY_LOSS, "grad_norm": HEALTHY_NOISY_GRAD}, id="healthy noisy SFT excerpt"),
     pytest.param("sft", {"loss": noisy_decay(2000), "grad_norm": noisy_level(2000, 1.5, 0.2)}, id="healthy SFT"),

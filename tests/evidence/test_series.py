@@ -64,6 +64,7 @@ def test_all_nan_series() -> None:
 
 
 @pytest.mark.parametrize("raw, name", [("train/loss", "loss"), ("eval/loss", "eval_loss"), ("lr", "learning_rate"),
-                                       ("train/global_step", "global_step"), ("eval_loss", "eval_loss")])
+                                       ("train/global_step", "global_step"), ("eval_loss", "eval_loss"),
+                                       ("critic/rewards/mean", "reward"), ("gnorm", "grad_norm")])
 def test_canonical_metric(raw: str, name: str) -> None:
     assert canonical_metric(raw) == name

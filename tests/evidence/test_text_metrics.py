@@ -197,3 +197,21 @@ def test_big_text_log_through_the_parallel_path(tmp_path: Path) -> None:
     for reading in (r, small):
         assert reading.series["loss"].count == 3000 and fact(reading, "run.last_step") == 3000
         assert reading.series["loss"].last == (3000, 3.0, 3000)
+
+
+def test_verl_sft_scaled_lr_and_reward_after_kl(tmp_path: Path) -> None:
+    # verl's SFT trainer logs `train/lr(1e-3)` = lr * 1000; the RL trainer logs critic/rewards/mean after the score
+    r = read(tmp_path, "step:1 - train/loss:2.31 - train/grad_norm:14.98 - train/lr(1e-3):0.02\n"
+                       "step:2 - train/loss:nan - train/grad_norm:nan - train/lr(1e-3):0.04\n")
+    assert points(r, "learning_rate") == [(1, 2e-05), (2, 4e-05)]
+    assert "lr(1e-3)" not in r.series and r.series["grad_norm"].first_nonfinite.step == 2
+    r = read(tmp_path, "step:3 - actor/pg_loss:0.0 - critic/rewards/mean:0.25\n"
+                       "step:4 - actor/pg_loss:0.0 - critic/score/mean:0.5 - critic/rewards/mean:0.45\n", "rl.log")
+    assert points(r, "reward") == [(3, 0.25), (4, 0.5)]  # the score wins when the line has both
+
+
+def test_openrlhf_sft_bar(tmp_path: Path) -> None:
+    bar = ("Train step of epoch 0:  12%|█▏        | {n}/50 [00:{n:02d}<12:00,  2.31s/it, gpt_loss={v}, "
+           "loss_mean={v}, lr=2e-05]")
+    r = read(tmp_path, "\r".join(bar.format(n=n, v=v) for n, v in ((1, "2.7"), (2, "0")))+ "\n", "sft.log")
+    assert points(r, "loss") == [(1, 2.7), (2, 0.0)] and points(r, "learning_rate")[0] == (1, 2e-05)

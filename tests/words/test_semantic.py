@@ -38,6 +38,15 @@ def test_ordinary_sentences_match_nothing() -> None:
         assert semantic_facts(text) == [], text
 
 
+@pytest.mark.parametrize("text", [
+    "here is my training log", "Please review my training log, I want to know if it is converging.",
+    "I attached the full training log below", "this is the log of my training run",
+])
+def test_attaching_a_training_log_is_no_missing_eval_loss(text: str) -> None:
+    # "my training log" read as "only the training loss gets logged" warned every user who attached one
+    assert "user.no_eval_loss" not in [f.name for f in semantic_facts(text)]
+
+
 def test_it_is_a_fallback_with_a_lower_certainty() -> None:
     """Keywords or a claim win; the meaning layer only speaks when they found no symptom, and less surely."""
     facts = facts_from_words("after an hour nvidia-smi no longer shows one of my cards")
