@@ -48,6 +48,8 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
             direction, sign = "flat", 0
         else:
             direction, sign = ("rising", 1) if delta > 0 else ("falling", -1)
+        if sign <= 0 and _climbed_back(metric, values, last):
+            direction, sign = "rising", 1
         # moves along the trend (b - a > 0 is b > a for finite values); only a trend needs them
         moves = len(values) - 1
         along = sum(map(gt if sign > 0 else lt, values[1:], values)) if sign else 0
@@ -58,3 +60,18 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
             monotonic=sign != 0 and along >= MONOTONIC_SHARE * moves,
         ))
     return facts
+
+
+# A loss that fell and then climbed back: "which way it went" is up, whatever the endpoints say. The climb
+# must end at least REBOUND times the lowest value, inside the run, and a positive loss (cross-entropy
+# kinds: an RL or preference loss near 0 or below has no ratio to speak of).
+REBOUND = 2.0
+REBOUND_FLOOR = 0.1
+
+
+def _climbed_back(metric: str, values: list[float], last: float) -> bool:
+    if metric not in ("loss", "eval_loss"):
+        return False
+    low = min(values)
+    at = values.index(low)
+    return low >= REBOUND_FLOOR and 0 < at < len(values) - 1 and last >= REBOUND * low

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.detectors.trends import _climbed_back
+
 from .helpers import NAN, detect, named, noisy_level, one, series_of, trainer_state
 
 
@@ -53,3 +55,17 @@ def test_chaos_economy_kl_rises_and_reward_is_flat() -> None:
     assert one(facts, "symptom.trend", metric="reward").attr("direction") == "flat"
     assert one(facts, "symptom.trend", metric="loss").attr("direction") == "flat"  # GRPO loss wanders near 0
     assert not named(facts, "symptom.trend", metric="grad_norm")
+
+
+def test_a_loss_that_fell_and_climbed_back_is_rising() -> None:
+    # 15.5 -> 1.43 -> 10: the endpoints' medians say "falling" or noise, the run says the loss is going up again
+    f = one(trend(loss=[15.5, 13.0, 3.8, 2.39, 1.43, 5.82, 7.05, 10.03]), "symptom.trend")
+    assert f.attr("direction") == "rising"
+
+
+def test_an_epoch_drop_or_a_small_bounce_is_no_climb_back() -> None:
+    assert one(trend(loss=[2.0, 1.6, 1.3, 1.2, 0.9, 0.8, 0.85, 0.8]), "symptom.trend").attr("direction") == "falling"
+    # an RL loss around 0 has no ratio: its ups and downs are no climb
+    assert not _climbed_back("loss", [0.04, 0.02, -0.01, 0.0, 0.05, 0.03, 0.04, 0.06], 0.05)
+    # nor a reward, whose climb after a dip is what training is for
+    assert not _climbed_back("reward", [0.5, 0.2, 0.1, 0.3, 0.6], 0.6)
