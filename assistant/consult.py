@@ -217,7 +217,7 @@ def _build_report(c: Consultation, rb: RuleBase, catalog: Catalog, vocab: Vocabu
         _setup_only_as_checks(diagnoses)
     failed = any(vocab.shows_failure(f.name) for f in facts)
     healthy_check = any(f.name == "user.healthy_check" for f in facts) and not failed
-    if (healthy_check or any(f.name in VERDICT_ASKED for f in facts)) and not failed:
+    if not failed and any(f.name in VERDICT_ASKED for f in facts):
         _words_only_as_checks(diagnoses)
     if any(d.severity in ALARMS for d in diagnoses) and all(f.source == "question" for f in facts if trouble.shown(f)):
         _alarms_like_healthy_threads(c.question, diagnoses, warnings)

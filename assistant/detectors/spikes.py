@@ -113,19 +113,18 @@ def _recovered(points: Sequence[Point], worst: Spike) -> bool:
     return bool(after) and median(after) <= RECOVER_RATIO * worst.baseline
 
 
-def _blip(points: Sequence[Point], s: Spike) -> bool:
+def _blip(values: Sequence[float], s: Spike) -> bool:
     """A single point under BLIP_RATIO whose next point is already back within RECOVER_RATIO of the baseline."""
-    values = values_of(points)
     nxt = s.index + 1
     return s.ratio < BLIP_RATIO and nxt < len(values) and values[nxt] <= RECOVER_RATIO * s.baseline
 
 
 def _only_blips(metric: str, points: Sequence[Point], later: list[Spike]) -> bool:
     n = len(points)
-    return (
-        metric in BLIP_METRICS and n >= BLIP_MIN_POINTS and len(later) <= max(1, BLIP_SHARE * n)
-        and all(_blip(points, s) for s in later)
-    )
+    if metric not in BLIP_METRICS or n < BLIP_MIN_POINTS or len(later) > max(1, BLIP_SHARE * n):
+        return False
+    values = values_of(points)   # once: a long series may hold a hundred candidate blips
+    return all(_blip(values, s) for s in later)
 
 
 def _points(series: Series, metric: str, ctx: DetectContext) -> Points:

@@ -6,6 +6,7 @@ from pathlib import Path
 from assistant.consult import consult
 from assistant.words import facts_from_words
 from assistant.words.phrases import phrase_facts
+from assistant.words.quantities import facts_from_quantities
 
 
 def names(text: str) -> set[str]:
@@ -16,6 +17,11 @@ def names(text: str) -> set[str]:
 def phrases(text: str) -> set[str]:
     """The facts the phrase table alone reads from a question (lower-cased, as the words layer passes it)."""
     return {f.name for f in phrase_facts(text.lower())}
+
+
+def quantities(text: str) -> dict[str, object]:
+    """The numbers the estimator needs, as the words give them: fact name -> value."""
+    return {f.name: f.value for f in facts_from_quantities(text)}
 
 
 def ids(text: str, attachments: list[Path] | None = None) -> list[str]:

@@ -7,13 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.words.quantities import facts_from_quantities
 
-from .helpers import ids, phrases
-
-
-def values(text: str) -> dict[str, object]:
-    return {f.name: f.value for f in facts_from_quantities(text)}
+from .helpers import ids, phrases, quantities
 
 
 # --- sizes and GPUs in other words ------------------------------------------------------------------
@@ -26,16 +21,16 @@ def values(text: str) -> dict[str, object]:
     ("a 350 million parameter encoder", 350e6),
 ])
 def test_a_model_size_said_in_words(text: str, size: float) -> None:
-    assert values(text).get("user.model_params") == pytest.approx(size)
+    assert quantities(text).get("user.model_params") == pytest.approx(size)
 
 
 @pytest.mark.parametrize("text", ["pretraining on 2 billion tokens", "a corpus of 50 million samples", "15 million lines of text"])
 def test_a_count_of_data_is_no_model_size(text: str) -> None:
-    assert "user.model_params" not in values(text)
+    assert "user.model_params" not in quantities(text)
 
 
 def test_a_verb_before_the_size_is_no_model_name() -> None:
-    assert "user.model_name" not in values("full finetuning 7 billion llama on a single A100 80G")
+    assert "user.model_name" not in quantities("full finetuning 7 billion llama on a single A100 80G")
 
 
 @pytest.mark.parametrize("text,kind,count", [
@@ -44,17 +39,17 @@ def test_a_verb_before_the_size_is_no_model_name() -> None:
     ("1.5 billion param gpt2 on 4 H100s", "H100", 4),
 ])
 def test_gpu_kinds_in_the_plural(text: str, kind: str, count: int) -> None:
-    got = values(text)
+    got = quantities(text)
     assert got.get("user.gpu_name") == kind and got.get("user.gpu_count") == count, got
 
 
 def test_l40s_stays_the_l40s() -> None:
-    assert values("four L40S cards").get("user.gpu_name") == "L40S"
+    assert quantities("four L40S cards").get("user.gpu_name") == "L40S"
 
 
 @pytest.mark.parametrize("text", ["micro batch 32 per gpu", "micro-batch size of 32", "micro_batch_size=32"])
 def test_a_micro_batch_without_size(text: str) -> None:
-    assert values(text).get("user.batch_size") == 32
+    assert quantities(text).get("user.batch_size") == 32
 
 
 # --- phrases ----------------------------------------------------------------------------------------
@@ -159,13 +154,13 @@ def test_sft_nan_from_the_start_after_a_clean_pretraining_stage_points_at_the_la
     ("8x7b moe on 8xh100", {"user.model_params": 56e9, "user.gpu_name": "H100", "user.gpu_count": 8}),
 ])
 def test_gpu_and_size_forms(text: str, expect: dict[str, object]) -> None:
-    got = values(text)
+    got = quantities(text)
     for name, value in expect.items():
         assert got.get(name) == (pytest.approx(value) if isinstance(value, float) else value), (name, got)
 
 
 def test_a_bit_width_is_no_model_name() -> None:
-    assert "user.model_name" not in values("a 4-bit 7b on a 3090")
+    assert "user.model_name" not in quantities("a 4-bit 7b on a 3090")
 
 
 @pytest.mark.parametrize("text,kind", [
@@ -174,16 +169,16 @@ def test_a_bit_width_is_no_model_name() -> None:
     ("colab with an A100", "A100"),
 ])
 def test_the_gpu_named_first_is_the_users(text: str, kind: str) -> None:
-    assert values(text).get("user.gpu_name") == kind
+    assert quantities(text).get("user.gpu_name") == kind
 
 
 @pytest.mark.parametrize("text", ["load_in_8bit False, still CUDA OOM", "load_in_4bit: false", "加载模型时 load_in_8bit 设成了 false"])
 def test_a_quantisation_flag_turned_off_names_no_bit_width(text: str) -> None:
-    assert "user.quant_bits" not in values(text.lower())
+    assert "user.quant_bits" not in quantities(text.lower())
 
 
 def test_a_quantisation_flag_turned_on_names_its_bit_width() -> None:
-    assert values("load_in_8bit=true on a 3090").get("user.quant_bits") == 8
+    assert quantities("load_in_8bit=true on a 3090").get("user.quant_bits") == 8
 
 
 def test_a_setting_in_preprocessing_is_no_data_stage() -> None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.words.claims import facts_from_claims
-from assistant.words.quantities import facts_from_quantities
 
-from .helpers import phrases
+from .helpers import phrases, quantities
 
 
 @pytest.mark.parametrize("text,fact", [
@@ -50,7 +49,7 @@ def test_all_completions_of_exactly_the_cap_still_read_as_truncated() -> None:
 
 
 def _batch(text: str) -> object:
-    return {f.name: f.value for f in facts_from_quantities(text)}.get("user.batch_size")
+    return quantities(text).get("user.batch_size")
 
 
 @pytest.mark.parametrize("text,n", [
@@ -160,7 +159,7 @@ def test_the_format_template_quoted_is_no_empty_answer() -> None:
     ("I generated 500 new tokens per sample", None),   # a count said, no cap
 ])
 def test_a_new_token_budget_is_the_completion_cap(text: str, n: object) -> None:
-    assert {f.name: f.value for f in facts_from_quantities(text)}.get("user.max_completion_length") == n
+    assert quantities(text).get("user.max_completion_length") == n
 
 
 def test_a_loss_that_rebounds_is_rising() -> None:

@@ -5,16 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.consult import consult
-from assistant.words.phrases import phrase_facts
-
-
-def phrases(text: str) -> set[str]:
-    return {f.name for f in phrase_facts(text)}
-
-
-def ids(text: str) -> list[str]:
-    return [d.id for d in consult(text).diagnoses]
+from .helpers import ids, phrases
 
 
 @pytest.mark.parametrize("text", [
