@@ -12,7 +12,7 @@ import math
 from operator import gt, lt
 
 from assistant.detectors._base import DetectContext, Series, detector, finite_points, make_fact
-from assistant.detectors._stats import noise_sigma, quarter_medians
+from assistant.detectors._stats import noise_sigma, quarter_medians, tail_median
 from assistant.engine.facts import Fact
 
 TREND_METRICS = (
@@ -48,7 +48,7 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
             direction, sign = "flat", 0
         else:
             direction, sign = ("rising", 1) if delta > 0 else ("falling", -1)
-        if sign <= 0 and _climbed_back(metric, values, last):
+        if sign <= 0 and _climbed_back(metric, values):
             direction, sign = "rising", 1
         # moves along the trend (b - a > 0 is b > a for finite values); only a trend needs them
         moves = len(values) - 1
@@ -63,15 +63,16 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
 
 
 # A loss that fell and then climbed back: "which way it went" is up, whatever the endpoints say. The climb
-# must end at least REBOUND times the lowest value, inside the run, and a positive loss (cross-entropy
-# kinds: an RL or preference loss near 0 or below has no ratio to speak of).
+# must hold: the median of the last three points is at least REBOUND times the lowest value, inside the
+# run (one late spike is a spike, not a climb), and a positive loss (cross-entropy kinds: an RL or
+# preference loss near 0 or below has no ratio to speak of).
 REBOUND = 2.0
 REBOUND_FLOOR = 0.1
 
 
-def _climbed_back(metric: str, values: list[float], last: float) -> bool:
+def _climbed_back(metric: str, values: list[float]) -> bool:
     if metric not in ("loss", "eval_loss"):
         return False
     low = min(values)
     at = values.index(low)
-    return low >= REBOUND_FLOOR and 0 < at < len(values) - 1 and last >= REBOUND * low
+    return low >= REBOUND_FLOOR and 0 < at < len(values) - 1 and tail_median(values) >= REBOUND * low
