@@ -48,7 +48,7 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
             direction, sign = "flat", 0
         else:
             direction, sign = ("rising", 1) if delta > 0 else ("falling", -1)
-        if sign <= 0 and _climbed_back(metric, values):
+        if sign <= 0 and _climbed_back(metric, values, last):
             direction, sign = "rising", 1
         # moves along the trend (b - a > 0 is b > a for finite values); only a trend needs them
         moves = len(values) - 1
@@ -63,16 +63,17 @@ def detect(series: Series, ctx: DetectContext) -> list[Fact]:
 
 
 # A loss that fell and then climbed back: "which way it went" is up, whatever the endpoints say. The climb
-# must hold: the median of the last three points is at least REBOUND times the lowest value, inside the
-# run (one late spike is a spike, not a climb), and a positive loss (cross-entropy kinds: an RL or
+# must hold: the last quarter's median and the median of the last three points are both at least REBOUND
+# times the lowest value, inside the run (one late spike is a spike, not a climb; a blow-up in the last
+# points before a NaN is not the run's level), and a positive loss (cross-entropy kinds: an RL or
 # preference loss near 0 or below has no ratio to speak of).
 REBOUND = 2.0
 REBOUND_FLOOR = 0.1
 
 
-def _climbed_back(metric: str, values: list[float]) -> bool:
+def _climbed_back(metric: str, values: list[float], last: float) -> bool:
     if metric not in ("loss", "eval_loss"):
         return False
     low = min(values)
     at = values.index(low)
-    return low >= REBOUND_FLOOR and 0 < at < len(values) - 1 and tail_median(values) >= REBOUND * low
+    return low >= REBOUND_FLOOR and 0 < at < len(values) - 1 and min(last, tail_median(values)) >= REBOUND * low

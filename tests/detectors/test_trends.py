@@ -66,12 +66,17 @@ def test_a_loss_that_fell_and_climbed_back_is_rising() -> None:
 def test_an_epoch_drop_or_a_small_bounce_is_no_climb_back() -> None:
     assert one(trend(loss=[2.0, 1.6, 1.3, 1.2, 0.9, 0.8, 0.85, 0.8]), "symptom.trend").attr("direction") == "falling"
     # an RL loss around 0 has no ratio: its ups and downs are no climb
-    assert not _climbed_back("loss", [0.04, 0.02, -0.01, 0.0, 0.05, 0.03, 0.04, 0.06])
+    assert not _climbed_back("loss", [0.04, 0.02, -0.01, 0.0, 0.05, 0.03, 0.04, 0.06], 0.05)
     # nor a reward, whose climb after a dip is what training is for
-    assert not _climbed_back("reward", [0.5, 0.2, 0.1, 0.3, 0.6])
+    assert not _climbed_back("reward", [0.5, 0.2, 0.1, 0.3, 0.6], 0.6)
 
 
 def test_one_late_spike_after_the_lowest_loss_is_no_climb_back() -> None:
     # spikes that recover, the last logged point a spike: the loss did not climb back, it spiked
-    assert not _climbed_back("loss", [0.66, 0.80, 4.27, 0.77, 0.556, 0.82, 6.66])
-    assert _climbed_back("loss", [15.5, 13.0, 3.8, 2.39, 1.43, 5.82, 7.05, 10.03])
+    assert not _climbed_back("loss", [0.66, 0.80, 4.27, 0.77, 0.556, 0.82, 6.66], 3.74)
+    assert _climbed_back("loss", [15.5, 13.0, 3.8, 2.39, 1.43, 5.82, 7.05, 10.03], 8.54)
+
+
+def test_a_blow_up_before_a_nan_is_no_climb_back() -> None:
+    # the last points explode on the way to NaN, the run's last quarter stays near its low
+    assert not _climbed_back("loss", [2.4, 1.9, 1.5, 1.2, 1.0, 1.1, 0.9, 1.0, 1.2, 1.3, 4.8, 9.5], 1.3)
