@@ -167,7 +167,9 @@ def read_claims(question: str) -> list[Claim]:
         leading = sentence[:mentions[0][0]] if mentions else ""
         for i, (start, end, name) in enumerate(mentions):
             prev_end = mentions[i - 1][1] if i else 0
-            before = " ".join(sentence[prev_end:start].split()[-_PRE_WORDS:])
+            # words before a metric speak for it within its own clause ("grad_norm: nan, although the
+            # loss is finite": the nan is grad_norm's, not the loss's)
+            before = _CLAUSE.sub("", " ".join(sentence[prev_end:start].split()[-_PRE_WORDS:]))
             claim = _claim(name, sentence[start:end], before, spans[i], vocab) or _leading_claim(
                 name, sentence[start:end], leading, vocab)
             if claim is not None:
@@ -194,7 +196,7 @@ _DATA_COUNT = re.compile(r"^\s*(?:[a-z-]+\s+)?(?:datasets?|data|set|corpus|instr
                          r"pairs|records|documents|entries|sentences|samples|examples)\b")
 
 
-_CLAUSE = re.compile(r".*(?:\bbut\b|\bhowever\b|\bthough\b|\bwhile\b|\bwhereas\b|\band\b|\bthen\b|,)")
+_CLAUSE = re.compile(r".*(?:\bbut\b|\bhowever\b|\b(?:al)?though\b|\bwhile\b|\bwhereas\b|\band\b|\bthen\b|,)")
 
 
 def _negated(text: str, start: int, vocab: _Vocabulary) -> bool:

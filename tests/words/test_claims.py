@@ -130,3 +130,11 @@ def test_a_jump_down_is_a_fall_not_a_rise() -> None:
     assert down.last_move == "down" and "up" not in down.shapes
     (up,) = read_claims("the loss jumps up to 5 at step 300")
     assert up.last_move == "up"
+
+
+def test_a_nan_before_another_clause_is_not_the_next_metrics() -> None:
+    # "grad_norm: nan, although the loss ...": the nan belongs to grad_norm's clause
+    found = facts("the log shows grad_norm: nan, although the loss values are finite (loss 1.91)")
+    assert [f.attr("metric") for f in found["symptom.nonfinite"]] == ["grad_norm"]
+    # with no clause between them, words ahead of a metric still speak for it
+    assert [f.attr("metric") for f in facts("after step 300 I get nan loss")["symptom.nonfinite"]] == ["loss"]
