@@ -356,7 +356,9 @@ HEALTHY_SHARE = 0.6   # of the closest resolved threads (retrieval/cases.py): ch
 
 def _alarms_like_healthy_threads(question: str, diagnoses: list[Diagnosis], warnings: list[str]) -> None:
     """Only the user's words show trouble, and they read like threads that maintainers answered with
-    "this is expected": the findings stay, ranked as they are, as things to check rather than alarms."""
+    "this is expected": the findings that rest on those words alone stay, ranked as they are, as things to
+    check rather than alarms. A finding that the user's own files back as well (a learning rate in their
+    config that explains the plateau they describe) is stronger evidence than a resemblance: it keeps its alarm."""
     from assistant.retrieval.cases import library_and_vector
 
     found = library_and_vector(question)
@@ -366,12 +368,14 @@ def _alarms_like_healthy_threads(question: str, diagnoses: list[Diagnosis], warn
     share, closest = library.healthy_share(vector)
     if share < HEALTHY_SHARE or closest is None:
         return
-    for d in diagnoses:
-        if d.severity in ALARMS:
-            d.severity = "info"
+    words_only = [d for d in diagnoses if d.severity in ALARMS and all(e.source == "question" for e in d.evidence)]
+    if not words_only:
+        return
+    for d in words_only:
+        d.severity = "info"
     warnings.append(f"threads that read like yours were answered as expected behaviour (closest: {closest.source}"
-                    + (f" - {closest.resolution}" if closest.resolution else "") + "); the findings below are things "
-                    "to check, not alarms")
+                    + (f" - {closest.resolution}" if closest.resolution else "") + "); the findings that rest on "
+                    "your words alone are things to check, not alarms")
 
 
 def _words_only_as_checks(diagnoses: list[Diagnosis]) -> None:

@@ -166,6 +166,18 @@ def test_a_worry_worded_like_threads_answered_as_expected_raises_no_alarm() -> N
         _alarms_like_healthy_threads(question, found, warnings)
     assert [(d.id, d.severity) for d in found] == [("lr_too_low", "info"), ("label_masking_wrong", "info")]
     assert any("answered as expected behaviour (closest: https://" in w for w in warnings)
+    # a finding the user's own config backs beside their words is more than a resemblance: it stays an alarm
+    from assistant.report import Evidence
+
+    backed = [Diagnosis(id="lr_too_low", title="", certainty=0.6, severity="warning",
+                        evidence=[Evidence("symptom.plateau", "flat loss", "question"),
+                                  Evidence("config.learning_rate", "learning_rate 5e-6", "config.yaml:4")]),
+              Diagnosis(id="label_masking_wrong", title="", certainty=0.5, severity="critical",
+                        evidence=[Evidence("symptom.plateau", "flat loss", "question")])]
+    with holding_out([source]):
+        _alarms_like_healthy_threads(question, backed, warnings := [])
+    assert [(d.id, d.severity) for d in backed] == [("lr_too_low", "warning"), ("label_masking_wrong", "info")]
+    assert any("your words alone" in w for w in warnings)
     problem, _ = _dev_question(next(p.name for p in sorted(CORPUS.iterdir()) if p.name.startswith("n-")))
     found = [Diagnosis(id="mixed_precision_instability", title="", certainty=0.6, severity="critical")]
     _alarms_like_healthy_threads(problem, found, warnings := [])
