@@ -127,6 +127,10 @@ NAMES: dict[str, dict[str, str]] = {
         "split_dataset_ratio": "val_set_size",
         "batch_size": "micro_batch_size",  # swift 2.x: per device
         "vllm_max_model_len": "vllm.max_model_len",
+        # the chat template (LLaMA-Factory's `template`): `--template` in 3.x, `--template_type` in 2.x, where
+        # `AUTO` (the default) takes the model type's own template and `default-generation` is the plain-text one
+        "template": "chat_template",
+        "template_type": "chat_template",
     },
     # volcengine/verl and hiyouga/EasyR1 (Hydra overrides `a.b.c=value`, or their YAML)
     "verl": {
@@ -162,6 +166,13 @@ NAMES: dict[str, dict[str, str]] = {
         "temperature": "trl.temperature",
         "beta": "rl_beta",
     },
+    # A run's own settings (config files, command lines, config calls), read after "hf": the other spellings
+    # of the training sequence length - FastChat / LLaVA / Alpaca's model_max_length, torchtune's and custom
+    # scripts' max_seq_len / max_len, TRL's old --seq_length, Megatron's --seq-length. Not in "hf": W&B's config
+    # holds the model's config too, where Qwen-1 / ChatGLM's seq_length, MPT's max_seq_len and Baichuan 2's
+    # model_max_length are the context the model supports, not the length the run trains at.
+    "run": {"model_max_length": "sequence_len", "max_seq_len": "sequence_len", "max_sequence_length": "sequence_len",
+            "max_len": "sequence_len", "seq_length": "sequence_len", "seq_len": "sequence_len"},
     # accelerate's config file (`accelerate config` -> default_config.yaml, passed with --config_file)
     "accelerate": {
         "num_processes": "world_size",

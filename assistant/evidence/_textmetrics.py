@@ -6,6 +6,12 @@
 * HF notebooks and unsloth, copied as text (tabs) or as GitHub markdown (pipes): a header row
   ``Step | Training Loss | reward | reward_std | completion_length | kl`` followed by numeric rows
 * tqdm postfixes (OpenRLHF's ``Episode [1/1]: 8%|▊ | 1/12 [01:23<15:20, 83.7s/it, policy_loss=0.0123, reward=0.35, ...]``)
+* torchtitan: ``[rank0]:[titan] ... - root - INFO - step:  1  loss:  8.1661  grad_norm:  3.6855  memory:  2.47GiB(3.12%)
+  tps: 3,502  tflops: 1.90  mfu: 0.19%`` (older releases print ``wps`` and colour each field)
+* mlx-lm: ``Iter 10: Train loss 2.318, Learning Rate 1.000e-05, It/sec 0.512, Tokens/sec 230.5, Trained Tokens 4000,
+  Peak mem 12.300 GB`` and ``Iter 10: Val loss 2.100, Val took 3.200s`` (and scripts built on it that add fields)
+* whitespace tables (a pandas frame, a hand-made summary): a header row of metric names, then rows of numbers
+  (``step  loss  grad_norm  reward_mean`` / ``1  0.52  1.3  0.25``)
 
 Each match becomes a ``TextRecord`` with canonical metric names; the log scanner turns records into
 series exactly like dict lines. Every format is looked for only when a literal it must contain is in
@@ -18,7 +24,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Callable, Iterable, Iterator
 
-from assistant.evidence._records import as_step
+from assistant.evidence._records import TRAIN_MARKERS, as_step
+from assistant.evidence._text import ANSI_RE as _ANSI
 from assistant.evidence.series import canonical_metric
 
 __all__ = ["TextRecord", "find_records"]
@@ -31,6 +38,23 @@ MAX_PIPE_PAIR = 256
 _PIPE_PAIR = re.compile(rb"\s*([A-Za-z][\w/ ]*?):?\s+([-+]?(?:\d[\d.]*(?:e[-+]?\d+)?|nan|inf))\w*%?\s*$", re.I)
 _POSTFIX = re.compile(rb"\| *(\d{1,18})/(\d{1,18}) \[[^\]\r\n]*?(?:it/s|s/it), ([^\]\r\n]*?=[^\]\r\n]*)\]")
 _HEADER = re.compile(rb"(?m)^[^\r\n]*Training Loss[^\r\n]*$")
+# torchtitan: `step:` then `name: value` fields two spaces apart (`memory:  2.47GiB(3.12%)`, `tps: 3,502`)
+_TITAN = re.compile(rb"(?m)step:\s{1,8}(\d{1,18})((?:[ \t]{2,}(?:\x1b\[[0-9;]{0,8}m){0,2}[A-Za-z_][\w/]{0,40}:[ \t]*\S{1,40})+)[ \t]*$")
+_TITAN_PAIR = re.compile(rb"([A-Za-z_][\w/]{0,40}):[ \t]*(\S{1,40})")
+# mlx-lm: `Iter 10: Train loss 2.318, Learning Rate 1.000e-05, ...` / `Iter 10: Val loss 2.100, Val took 3.2s`
+_MLX = re.compile(rb"(?m)^[ \t]*Iter[ \t]{1,8}(\d{1,18}):[ \t]*((?:Train|Val)[ \t]+loss[ \t]+[^\r\n]{1,2000})$")
+_MLX_PAIR = re.compile(rb"\s*([A-Za-z][\w/ ]{0,40}?)[ \t]+([-+]?(?:\d[\d.,]*(?:e[-+]?\d+)?|nan|inf))\s*[A-Za-z%]{0,3}\s*$", re.I)
+_LEADING_NUMBER = re.compile(rb"[-+]?(?:\d[\d,]*(?:\.\d*)?(?:e[-+]?\d+)?|nan|inf)", re.I)
+# a whitespace table's header: two or more name cells, the next line starting with a number
+_WS_HEADER = re.compile(rb"(?m)^[ \t]*[A-Za-z_][\w/.()%-]{0,60}(?:[ \t]+[A-Za-z_][\w/.()%-]{0,60}){1,40}[ \t]*\r?\n"
+                        rb"(?=[ \t]*[-+]?\d)")
+_WS_SPLIT = re.compile(rb"[ \t]{2,}|\t")
+_ELLIPSIS = re.compile("^[ \t]*(?:\\.{2,}|\u2026)[ \t.\u2026]*$".encode())
+# Throughput and timing fields: figures of the machine, not of the training, kept out of the metric series.
+_SPEED = frozenset({
+    "tps", "wps", "tflops", "mfu", "memory", "it/sec", "tokens/sec", "trained tokens", "peak mem", "val took",
+    "time", "dt", "tok/sec", "it/s", "elapsed", "throughput", "samples/sec",
+})
 _SEPARATOR = re.compile(rb"^[\s|:\-+]+$")
 _WRAPPED = re.compile(rb"^(?:np\.float\d+|np\.int\d+|tensor)\((.*?)(?:,.*)?\)$")
 # Names that only mean this in one format (OpenRLHF's postfix, nanoGPT's pipe lines).
@@ -40,7 +64,20 @@ _FORMAT_NAMES = {
     # OpenRLHF's SFT bar (``Train step of epoch 0: ... gpt_loss=1.23, loss_mean=1.25, lr=1e-05``); the PPO inner
     # bar's short names (pg, rm, glen) stay unread: the outer Episode bar carries the same figures by full name
     "postfix": {"gpt_loss": "loss"},
+    "mlx": {"train loss": "loss", "val loss": "eval_loss", "learning rate": "learning_rate", "lr": "learning_rate",
+            "grad norm": "grad_norm", "norm": "grad_norm"},
+    "titan": {"lr": "learning_rate", "gnorm": "grad_norm"},
+    # shorthand a hand-made table uses for the metrics TRL names in full
+    "wstable": {"iter": "step", "iteration": "step", "global_step": "step", "training loss": "loss",
+                "train_loss": "loss", "train loss": "loss", "validation loss": "eval_loss", "val_loss": "eval_loss",
+                "val loss": "eval_loss", "learning rate": "learning_rate", "grad norm": "grad_norm",
+                "gradnorm": "grad_norm", "norm": "grad_norm", "reward_mean": "reward", "mean_reward": "reward",
+                "clipped_ratio": "completions/clipped_ratio", "clip_frac": "completions/clipped_ratio",
+                "mean_length": "completions/mean_length", "mean_len": "completions/mean_length",
+                "step": "step", "epoch": "epoch"},
 }
+# two-word column titles a plain-text copy separates by single spaces
+_BIGRAMS = ("training loss", "validation loss", "train loss", "val loss", "eval loss", "learning rate", "grad norm")
 # verl's SFT trainers log the learning rate times 1000 as ``train/lr(1e-3)``.
 _SCALED = {"lr(1e-3)": ("learning_rate", 1e-3)}
 
@@ -70,6 +107,11 @@ def find_records(text: bytes, line_of: Callable[[int], int]) -> list[TextRecord]
         out.extend(_tables(text, line_of))
     if b"it, " in text and b"=" in text:
         out.extend(_postfix(text, line_of))
+    if b"step:" in text and b"loss:" in text:
+        out.extend(_titan(text, line_of))
+    if b"Iter " in text and b" loss " in text:
+        out.extend(_mlx(text, line_of))
+    out.extend(_ws_tables(text, line_of))
     out.sort(key=lambda r: r.line)
     return out
 
@@ -224,3 +266,116 @@ def _postfix(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]
         names, values = _fields(pairs, "postfix")
         if names:
             yield TextRecord("postfix", line_of(m.start()), None, names, values, (int(m[2]), m[3]))
+
+
+def _speedless(names: tuple[str, ...], values: tuple[float, ...]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    kept = [(n, v) for n, v in zip(names, values) if n.lower() not in _SPEED]
+    return tuple(n for n, _ in kept), tuple(v for _, v in kept)
+
+
+def _titan(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
+    for m in _TITAN.finditer(text):
+        body = m[2]
+        if b"\x1b" in body:
+            body = _ANSI.sub(b"", body)
+        pairs = []
+        for pm in _TITAN_PAIR.finditer(body):
+            lead = _LEADING_NUMBER.match(pm[2])  # `2.47GiB(3.12%)` -> 2.47, `3,502` -> 3502
+            if lead is not None:
+                pairs.append((pm[1], lead[0].replace(b",", b"")))
+        names, values = _speedless(*_fields(pairs, "titan"))
+        if "loss" in names:
+            yield TextRecord("titan", line_of(m.start()), int(m[1]), names, values)
+
+
+def _mlx(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
+    for m in _MLX.finditer(text):
+        pairs = []
+        for part in m[2].split(b","):
+            pm = _MLX_PAIR.match(part) if len(part) <= MAX_PIPE_PAIR else None
+            if pm is not None:
+                pairs.append((pm[1].strip(), pm[2].replace(b",", b"")))
+        names, values = _speedless(*_fields(pairs, "mlx"))
+        if "loss" in names or "eval_loss" in names:
+            yield TextRecord("mlx", line_of(m.start()), int(m[1]), names, values)
+
+
+def _ws_header(header: bytes, width: int) -> list[str] | None:
+    """The column names of a whitespace header with ``width`` columns: cells two spaces apart, else words
+    with the two-word titles (``Training Loss``) joined."""
+    cells = [c for c in _WS_SPLIT.split(header.strip()) if c]
+    if len(cells) != width:
+        words = header.split()
+        cells, i = [], 0
+        while i < len(words):
+            pair = b" ".join(words[i:i + 2]).decode("utf-8", "replace").lower()
+            if pair in _BIGRAMS:
+                cells.append(b" ".join(words[i:i + 2]))
+                i += 2
+            else:
+                cells.append(words[i])
+                i += 1
+        if len(cells) != width:
+            return None
+    names = _FORMAT_NAMES["wstable"]
+    out = []
+    for c in cells:
+        label = c.decode("utf-8", "replace").strip()
+        out.append(names.get(label.lower()) or canonical_metric(label.replace(" / ", "/")))
+    return out
+
+
+def _ws_row(row: bytes) -> list[bytes] | None:
+    cells = row.split()
+    if not cells or any(_number(c) is None for c in cells):
+        return None
+    return cells
+
+
+def _ws_tables(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
+    """A header row of metric names (whitespace between them, no tabs or pipes: those are `_tables`'), then rows
+    of numbers (a pandas frame's rows begin with its index); `...` rows are skipped. A table is one of metrics
+    when it has a step, iteration or epoch column or a loss, reward or grad-norm column."""
+    for m in _WS_HEADER.finditer(text):
+        header = m[0].rstrip(b"\r\n")
+        if b"|" in header or b"Training Loss\t" in header:
+            continue
+        pos, rows = m.end(), []
+        while pos < len(text):
+            end = text.find(b"\n", pos)
+            end = len(text) if end == -1 else end
+            row = text[pos:end].rstrip(b"\r")
+            if _ELLIPSIS.match(row):
+                pos = end + 1
+                continue
+            cells = _ws_row(row)
+            if cells is None:
+                break
+            rows.append((pos, cells))
+            pos = end + 1
+        if not rows:
+            continue
+        width = len(rows[0][1])
+        names = _ws_header(header, width)
+        indexed = False
+        if names is None:  # a pandas frame: the rows carry an unnamed index first
+            names = _ws_header(header, width - 1)
+            indexed = names is not None
+        if names is None or len(set(names)) != len(names):
+            continue
+        if not (set(names) & {"step", "epoch"} or set(names) & (TRAIN_MARKERS | {"eval_loss"})):
+            continue
+        if len(rows) < 2 and "step" not in names:
+            continue
+        count = 0
+        for start, cells in rows:
+            if len(cells) != width:
+                break
+            if indexed:
+                cells = cells[1:]
+            values = dict(zip(names, cells))
+            count += 1
+            step = _number(values.pop("step")) if "step" in values else count
+            kept, numbers = _speedless(*_fields(((n.encode(), v) for n, v in values.items()), "wstable"))
+            if kept:
+                yield TextRecord("table", line_of(start), as_step(step), kept, numbers)

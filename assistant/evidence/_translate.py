@@ -79,7 +79,7 @@ def would_map(key: str, tool: str, kind: str | None) -> bool:
 
 
 def _layers(tool: str, kind: str | None) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(l for l in (KIND_LAYERS.get(kind or ""), tool, "hf") if l))
+    return tuple(dict.fromkeys(l for l in (KIND_LAYERS.get(kind or ""), tool, "hf", "run") if l))
 
 
 def translate(settings: list[Setting], tool: str, kind: str | None, kind_line: int = 0) -> list[ConfigEntry]:

@@ -19,7 +19,7 @@ from assistant.evidence._input import CONFIG_LIMIT
 from assistant.evidence._logscan import looks_like_log
 from assistant.evidence._translate import Setting, kind_of, settings_facts, would_map
 from assistant.evidence.series import Reading
-from assistant.evidence.tool_config import settings_tool
+from assistant.evidence.tool_config import TRL_GENERATION_KEYS, settings_tool
 
 __all__ = ["AssignmentsReader", "assignments"]
 
@@ -67,10 +67,13 @@ class AssignmentsReader(Reader):
         if looks_like_log(head):
             return False   # a log that prints its arguments: the console-log reader reads the dump from its head
         settings, other = assignments(head.decode("utf-8", "replace"))
-        if len(settings) < MIN_KNOWN or other > MAX_OTHER_SHARE * (len(settings) + other):
+        if not settings or other > MAX_OTHER_SHARE * (len(settings) + other):
             return False
         tool, kind = settings_tool(settings), kind_of(settings)
-        return sum(would_map(s.key, tool, kind) for s in settings) >= MIN_KNOWN
+        known = sum(would_map(s.key, tool, kind) for s in settings)
+        # one of TRL's generation settings alone (`max_completion_length = 80`) is the part of a GRPO config
+        # a user pastes: its name means that setting wherever it is written
+        return known >= MIN_KNOWN or (known >= 1 and any(s.key in TRL_GENERATION_KEYS for s in settings))
 
     def read(self, path: Path, progress: Progress | None = None) -> Reading:
         text = self.whole_text(path, progress)

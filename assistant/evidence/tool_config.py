@@ -31,6 +31,10 @@ LLAMAFACTORY_KEYS = frozenset({"stage", "finetuning_type", "cutoff_len", "lora_t
 VERL_KEYS = frozenset({"actor_rollout_ref", "worker"})
 HF_KEYS = frozenset({"model_name_or_path", "per_device_train_batch_size", "num_train_epochs", "lr_scheduler_type"})
 ACCELERATE_KEYS = frozenset({"compute_environment", "distributed_type"})  # `accelerate config`'s default_config.yaml
+# TRL's online-RL generation settings (GRPOConfig / RLOOConfig keys): a mapping of only these - the part of a
+# GRPO config a user pastes - is still a TRL config (axolotl nests them under `trl:`)
+TRL_GENERATION_KEYS = frozenset({"num_generations", "max_completion_length", "reward_funcs", "use_vllm", "vllm_mode",
+                                 "generation_batch_size", "steps_per_generation", "mask_truncated_completions"})
 # Keys only axolotl uses: a mapping holding any of them is an axolotl config.
 AXOLOTL_KEYS = frozenset({"base_model", "micro_batch_size", "sequence_len", "adapter", "num_epochs", "lr_scheduler",
                           "datasets", "rl", "trl", "base_model_config", "_wandb", "wandb_version"})
@@ -45,7 +49,7 @@ def tool_of(keys: set[str]) -> str | None:
         return "verl"
     if len(keys & LLAMAFACTORY_KEYS) >= 2:
         return "llamafactory"
-    if keys & HF_KEYS:
+    if keys & HF_KEYS or keys & TRL_GENERATION_KEYS:
         return "hf"
     if keys & ACCELERATE_KEYS:
         return "accelerate"

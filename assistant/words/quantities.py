@@ -40,7 +40,7 @@ _GPU_COUNT = re.compile(
     r"\b(?P<n>\d+|one|two|three|four|six|eight|sixteen|single|dual|quad)(?!\d)\s?(?:x|×|\*)?\s?(?:(?<=\s)\d+(?:\.\d+)?\s?(?:gb|gib|g)\s)?(?:(?!(?:gb|gib|g|mb|mib|tb)\s)[a-z]*\s)?(?:gpus?|cards|devices|npus|(?:nvidia\s)?(?:a100|h100|h200|h800|a800|v100|l40s?|a[2-6]000|rtx|t4|a10g?|a40|l4|\d{4})s?)\b"
     r"|--(?:nproc_per_node|num_gpus|nnodes_gpus)[= ](?P<flag>\d+)|\bnproc_per_node[= ](?P<flag2>\d+)")
 _SEQ = re.compile(
-    r"(?:seq(?:uence)?[ _]?len(?:gth)?|max[ _](?:seq[ _])?length|cutoff[ _]len|context(?: length| window| size)?|max_tokens|block[ _]size|model_max_length)"
+    r"(?:seq(?:uence)?[ _]?len(?:gth)?|max[ _](?:seq[ _])?length|(?<![a-z_])(?<![a-z]-)max[ _-]len\b|cutoff[ _]len|context(?: length| window| size)?|max_tokens|block[ _]size|model_max_length)"
     r"\s*(?:of|=|:|is|to|at|set to)?\s*(?P<a>\d+(?:\.\d+)?)(?P<ak>k)?\b"
     r"|(?P<c>\d+(?:\.\d+)?)(?P<ck>k)\s?(?:context|ctx|seq(?:uence)?s?(?: length)?)\b"
     r"|(?P<b>\d+(?:\.\d+)?)(?P<bk>k)?\s?(?:-?token|tok)s?(?: context| sequences?| inputs?| samples?| prompts?| long)?\b")

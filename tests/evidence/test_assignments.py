@@ -48,3 +48,17 @@ def test_nothing_is_run(tmp_path: Path) -> None:
     """Values are literals: a call in a value stays text."""
     r = _read(tmp_path, "learning_rate = __import__('os').system('echo hi')\nnum_train_epochs = 3\nwarmup_ratio = 0.1\n")
     assert fact(r, "config.learning_rate") == "__import__('os').system('echo hi')"
+
+
+def test_one_trl_generation_setting_alone_is_a_config(tmp_path: Path) -> None:
+    # the line of a GRPO notebook a user pastes: the setting the question is about, nothing else
+    r = _read(tmp_path, "max_completion_length=80\n", "config.yaml")
+    assert r.kind == "axolotl_config" and fact(r, "run.kind") == "grpo"
+    assert fact(r, "config.trl.max_completion_length") == 80
+    r = _read(tmp_path, "num_generations = 2\n")
+    assert fact(r, "config.trl.num_generations") == 2
+
+
+def test_one_ordinary_setting_alone_is_no_config(tmp_path: Path) -> None:
+    assert _read(tmp_path, "learning_rate = 1e-5\n").kind != "axolotl_config"
+    assert _read(tmp_path, "x = 3\n").kind != "axolotl_config"

@@ -294,3 +294,21 @@ def test_logs_and_tools_that_do_not_train_are_not_commands(tmp_path: Path) -> No
     prose = read(tmp_path, "I ran python train.py and then\nthe loss went to nan after a while,\nany idea why?\n"
                            "it is on 8 GPUs\n", "notes.txt")
     assert prose.kind != "axolotl_config"
+
+
+@pytest.mark.parametrize("command", [
+    "torchrun --nproc_per_node 4 train.py --model_name_or_path meta-llama/Llama-2-7b-hf --max_len 4096 --bf16",
+    "deepspeed --num_gpus 4 train.py --max-seq-len 4096 --learning_rate 1e-5",
+    "torchrun --nproc_per_node=4 fastchat/train/train.py --model_max_length 4096 --per_device_train_batch_size 1",
+])
+def test_other_spellings_of_the_sequence_length(tmp_path: Path, command: str) -> None:
+    assert fact(read(tmp_path, command + "\n", "run.sh"), "config.sequence_len") == 4096
+
+
+@pytest.mark.parametrize("command, template", [
+    ("CUDA_VISIBLE_DEVICES=0 swift sft --model_type qwen-7b-chat --template_type AUTO --sft_type lora --dataset x", "AUTO"),
+    ("swift sft --model Qwen/Qwen2.5-7B --template default-generation --train_type lora --dataset x", "default-generation"),
+])
+def test_swift_template_is_the_chat_template(tmp_path: Path, command: str, template: str) -> None:
+    r = read(tmp_path, command + "\n", "run.sh")
+    assert fact(r, "config.tool") == "swift" and fact(r, "config.chat_template") == template

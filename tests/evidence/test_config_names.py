@@ -96,3 +96,13 @@ def test_other_tools_metric_names_are_trl_names() -> None:
         "clipped_completions_ratio": "completions/clipped_ratio",
     }
     assert {k: canonical_metric(k) for k in pairs} == pairs
+
+
+def test_other_spellings_of_the_sequence_length_are_a_run_setting_only() -> None:
+    from assistant.evidence._translate import _layers
+    for name in ("max_len", "max_seq_len", "max_sequence_length", "model_max_length", "seq_length"):
+        assert lookup(name, _layers("hf", None)) == "sequence_len", name
+        # W&B's config mixes in the model's config (ChatGLM's seq_length, MPT's max_seq_len): hf alone maps none
+        assert lookup(name, ("hf",)) is None, name
+    assert lookup("max_len", _layers("openrlhf", "grpo")) == "sequence_len"
+    assert lookup("generate_max_len", _layers("openrlhf", "grpo")) == "trl.max_completion_length"

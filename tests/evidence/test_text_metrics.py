@@ -215,3 +215,88 @@ def test_openrlhf_sft_bar(tmp_path: Path) -> None:
            "loss_mean={v}, lr=2e-05]")
     r = read(tmp_path, "\r".join(bar.format(n=n, v=v) for n, v in ((1, "2.7"), (2, "0")))+ "\n", "sft.log")
     assert points(r, "loss") == [(1, 2.7), (2, 0.0)] and points(r, "learning_rate")[0] == (1, 2e-05)
+
+
+# torchtitan's metric line (its debug-model docs), rank-prefixed as torchrun prints it; older releases print wps
+# and colour each field
+TITAN = ("[rank0]:[titan] 2025-10-30 14:32:58,897 - root - INFO - step:  1  loss:  8.1661  grad_norm:  3.6855  "
+         "memory:  2.47GiB(3.12%)  tps: 3,502  tflops: 1.90  mfu: 0.19%\n"
+         "[rank0]:[titan] 2025-10-30 14:32:58,897 - root - INFO - Synchronizing and adjusting timeout for all "
+         "ProcessGroups to 0:01:40\n"
+         "[rank0]:[titan] 2025-10-30 14:32:58,990 - root - INFO - step:  2  loss:  6.1098  grad_norm:  4.6416  "
+         "memory:  2.49GiB(3.14%)  tps: 177,138  tflops: 96.17  mfu: 9.72%\n"
+         "[rank0]:[titan] 2025-10-30 14:32:59,077 - root - INFO - step:  3  loss:     nan  grad_norm:     nan  "
+         "memory:  2.49GiB(3.14%)  tps: 189,694  tflops: 102.99  mfu: 10.41%\n")
+TITAN_COLOURED = ("2024-04-10 10:01:02,345 - root - INFO - \x1b[31mstep:  10  \x1b[32mloss:  7.9123  \x1b[33m"
+                  "memory: 12.61GiB(15.93%)  \x1b[34mwps: 8,123  \x1b[35mmfu: 4.21%\x1b[39m\n")
+# mlx-lm's LoRA trainer report and validation lines
+MLX = ("Starting training..., iters: 600\n"
+       "Iter 1: Val loss 2.910, Val took 10.432s\n"
+       "Iter 10: Train loss 2.783, Learning Rate 1.000e-05, It/sec 0.512, Tokens/sec 230.510, "
+       "Trained Tokens 4502, Peak mem 12.300 GB\n"
+       "Iter 20: Train loss 2.318, Learning Rate 1.000e-05, It/sec 0.498, Tokens/sec 226.004, "
+       "Trained Tokens 9013, Peak mem 12.300 GB\n"
+       "Iter 20: Val loss 2.412, Val took 10.211s\n")
+
+
+def test_torchtitan_metric_lines(tmp_path: Path) -> None:
+    r = read(tmp_path, TITAN)
+    assert points(r, "loss")[:2] == [(1, 8.1661), (2, 6.1098)] and math.isnan(points(r, "loss")[2][1])
+    assert points(r, "grad_norm")[:2] == [(1, 3.6855), (2, 4.6416)]
+    assert r.series["grad_norm"].first_nonfinite.step == 3
+    assert not {"tps", "mfu", "memory", "tflops"} & set(r.series)  # throughput is no training metric
+    assert fact(r, "run.last_step") == 3 and r.series["loss"].first.line == 1
+    old = read(tmp_path, TITAN_COLOURED, "old.log")
+    assert points(old, "loss") == [(10, 7.9123)] and set(old.series) == {"loss"}
+
+
+def test_torchtitan_lines_are_not_verl_lines(tmp_path: Path) -> None:
+    r = read(tmp_path, "step:5 - actor/pg_loss:0.5 - actor/grad_norm:1.5\n")
+    assert points(r, "loss") == [(5, 0.5)] and fact(r, "log.framework") == "verl"
+
+
+def test_mlx_lm_train_and_val_lines(tmp_path: Path) -> None:
+    r = read(tmp_path, MLX)
+    assert points(r, "loss") == [(10, 2.783), (20, 2.318)]
+    assert points(r, "learning_rate") == [(10, 1e-05), (20, 1e-05)]
+    assert points(r, "eval_loss") == [(1, 2.91), (20, 2.412)]
+    assert fact(r, "run.has_eval") is True
+    assert not any("sec" in n or "mem" in n or "took" in n or "tokens" in n for n in r.series)
+
+
+def test_mlx_lm_lines_of_a_script_adding_fields(tmp_path: Path) -> None:
+    # a training script on mlx-lm printing its own fields in the same `Name value` layout
+    r = read(tmp_path, "Iter 10: Train loss 1.3797, LR 4.500e-07, grad_norm 4.232,        skipped 0\n"
+                       "Iter 20: Train loss 1.4634, LR 9.500e-07, grad_norm nan,          skipped 1\n")
+    assert points(r, "learning_rate") == [(10, 4.5e-07), (20, 9.5e-07)]
+    assert r.series["grad_norm"].first_nonfinite.step == 20
+
+
+def test_whitespace_metric_table(tmp_path: Path) -> None:
+    r = read(tmp_path, "Step  loss  grad_norm  reward_mean  clipped_ratio  mean_length\n"
+                       "1     0     0          0            1.0            256\n"
+                       "2     0.01  0.3        0.25         0.5            180\n"
+                       "...\n"
+                       "10    0.02  0.2        0.5          0.0            140\n", "table.txt")
+    assert points(r, "loss") == [(1, 0.0), (2, 0.01), (10, 0.02)]
+    assert points(r, "reward")[1] == (2, 0.25)
+    assert points(r, "completions/clipped_ratio")[0] == (1, 1.0)
+    assert points(r, "completions/mean_length")[2] == (10, 140.0)
+    assert fact(r, "run.last_step") == 10
+
+
+def test_pandas_frame_and_single_space_titles(tmp_path: Path) -> None:
+    frame = read(tmp_path, "   step      loss  learning_rate  eval_loss\n"
+                           "0    10  2.345000        0.00002      2.500\n"
+                           "1    20  2.100000        0.00002      2.400\n", "frame.txt")
+    assert points(frame, "loss") == [(10, 2.345), (20, 2.1)]
+    assert points(frame, "learning_rate")[0] == (10, 2e-05)
+    plain = read(tmp_path, "Step Training Loss Validation Loss\n100 1.2345 1.4000\n200 1.1000 1.3900\n", "plain.txt")
+    assert points(plain, "loss") == [(100, 1.2345), (200, 1.1)]
+    assert points(plain, "eval_loss") == [(100, 1.4), (200, 1.39)]
+
+
+def test_prose_and_number_lists_are_no_table(tmp_path: Path) -> None:
+    r = read(tmp_path, "Here are the numbers I saw\n1 2 3\n4 5 6\n"
+                       "GPU memory usage\n40 41\n42 43\n", "notes.txt")
+    assert not r.series

@@ -251,3 +251,14 @@ def test_accelerate_config_pasted_under_its_command_stays_the_commands(tmp_path:
             "    --learning_rate 5e-5 \\\n    --fp16\n\n# accelerate_config.yaml\n" + ACCELERATE_DEEPSPEED)
     r = read(tmp_path, text)
     assert fact(r, "config.tool") != "accelerate" and fact(r, "config.micro_batch_size") == 2
+
+
+def test_trl_generation_keys_alone_are_a_grpo_config(tmp_path: Path) -> None:
+    r = read(tmp_path, "max_completion_length: 256\nnum_generations: 4\n")
+    assert r.kind == "axolotl_config" and fact(r, "run.kind") == "grpo" and fact(r, "config.tool") == "hf"
+    assert fact(r, "config.trl.max_completion_length") == 256 and fact(r, "config.trl.num_generations") == 4
+    call = read(tmp_path, "GRPOConfig(max_completion_length=256, num_generations=4)\n", "args.txt")
+    assert fact(call, "config.trl.max_completion_length") == 256 and fact(call, "run.kind") == "grpo"
+    # the same keys nested under axolotl's `trl:` stay axolotl's
+    axo = read(tmp_path, "base_model: Qwen/Qwen2.5-0.5B\nrl: grpo\ntrl:\n  num_generations: 4\n")
+    assert fact(axo, "config.trl.num_generations") == 4 and "config.tool" not in {f.name for f in axo.facts}

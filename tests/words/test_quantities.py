@@ -29,6 +29,11 @@ def values(text: str) -> dict[str, object]:
      {"user.gpu_count": 8, "user.quant_bits": None, "user.model_params": 72e9}),
     ("Llama 7B works fine, but 13B OOMs on my 4090", {"user.model_params": 13e9, "user.gpu_name": "RTX 4090"}),
     ("it works on an A100 80GB", {"user.gpu_memory_gib": 80.0}),  # nothing else said: the words still count
+    # max_len and its spellings are the sequence length; OpenRLHF's generate_max_len is the completion cap
+    ("training with --max_len 4096 runs out of memory", {"user.sequence_len": 4096}),
+    ("max len 8k, bf16, it OOMs at the first step", {"user.sequence_len": 8192}),
+    ("max_seq_len=2048 on a 24GB card", {"user.sequence_len": 2048}),
+    ("generate_max_len 1024 and prompt-max-len 512", {"user.sequence_len": None}),
 ])
 def test_numbers_from_words(text: str, expect: dict[str, object]) -> None:
     got = values(text)

@@ -261,6 +261,13 @@ def test_full_fine_tune_states_beyond_the_gpu_need_offload() -> None:
     ("Is gradient accumulation counted in a step?", "user.step_counting"),
     ("the epoch counter moves as if 640 samples pass between logs", "user.step_counting"),
     ("as soon as I add --cutoff_len 4096 it runs out of memory", "user.works_with_shorter_seq"),
+    ("as soon as I set --max_len 4096 it runs out of memory", "user.works_with_shorter_seq"),
+    ("a shorter max len works, 8192 does not", "user.works_with_shorter_seq"),
+    ("training with max_len 8192 on one card", "user.long_sequences"),
+    ("swift sft --template_type AUTO, the model never stops", "user.chat_template"),
+    ("llamafactory-cli train with --template qwen", "user.chat_template"),
+    ("fine-tuning qwen2.5-vl with ms-swift on two a800", "user.ms_swift"),
+    ("用 swift 做全参 sft", "user.ms_swift"),
     ("with deepspeed 0.10.2 the same script trains fine", "user.version_regression"),
 ])
 def test_setup_comparisons(text: str, fact: str) -> None:
