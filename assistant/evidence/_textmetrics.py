@@ -196,16 +196,17 @@ def _nanogpt(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]
             yield TextRecord("nanogpt", line_of(m.start()), int(m[1]), names, values)
 
 
+def _split_pairs(body: bytes, sep: bytes, pair: re.Pattern[bytes]) -> list[tuple[bytes, bytes]]:
+    """(name, value) of each `name value` field of a line cut at ``sep``. A longer field is no metric, and
+    its value's digits could be split between the pattern's two digit classes in quadratically many ways
+    (a 1 MB run of digits: minutes; found by fuzzing)."""
+    return [(pm[1], pm[2]) for part in body.split(sep)
+            if len(part) <= MAX_PIPE_PAIR and (pm := pair.match(part)) is not None]
+
+
 def _pipe(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
     for m in _PIPE_STEP.finditer(text):
-        pairs = []
-        for part in m[2].split(b"|"):
-            # a longer `name value` is no metric, and the value's digits can be split between its two
-            # digit classes in quadratically many ways (a 1 MB run of digits: minutes; found by fuzzing)
-            pm = _PIPE_PAIR.match(part) if len(part) <= MAX_PIPE_PAIR else None
-            if pm is not None:
-                pairs.append((pm[1], pm[2]))
-        names, values = _fields(pairs, "pipe")
+        names, values = _fields(_split_pairs(m[2], b"|", _PIPE_PAIR), "pipe")
         if "loss" in names:
             yield TextRecord("nanogpt", line_of(m.start()), int(m[1]), names, values)
 
@@ -290,12 +291,7 @@ def _titan(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
 
 def _mlx(text: bytes, line_of: Callable[[int], int]) -> Iterator[TextRecord]:
     for m in _MLX.finditer(text):
-        pairs = []
-        for part in m[2].split(b","):
-            pm = _MLX_PAIR.match(part) if len(part) <= MAX_PIPE_PAIR else None
-            if pm is not None:
-                pairs.append((pm[1].strip(), pm[2].replace(b",", b"")))
-        names, values = _speedless(*_fields(pairs, "mlx"))
+        names, values = _speedless(*_fields(_split_pairs(m[2], b",", _MLX_PAIR), "mlx"))
         if "loss" in names or "eval_loss" in names:
             yield TextRecord("mlx", line_of(m.start()), int(m[1]), names, values)
 
